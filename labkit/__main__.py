@@ -1,0 +1,7 @@
+"""``python -m labkit``: see :mod:`labkit.cli`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,77 @@
+"""Command line: ``python -m labkit world|course|notebooks`` (see README)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from .paths import relative
+
+
+def _world(args: argparse.Namespace) -> int:
+    from .world import generate_world
+
+    t0 = time.perf_counter()
+    out = generate_world(args.profile, args.seed, args.out, raw=not args.no_raw)
+    print(f"wrote the {args.profile!r} world (seed {args.seed}) to {relative(out)} "
+          f"in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _course(args: argparse.Namespace) -> int:
+    from .course import CourseError, run_course
+
+    only = args.only.split(",") if args.only else None
+    try:
+        print(run_course(args.profile, only, args.dataset, args.data_dir))
+    except CourseError as err:
+        print(f"course failed: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _notebooks(args: argparse.Namespace) -> int:
+    from .course import CourseError, refresh_notebooks
+
+    try:
+        refresh_notebooks(args.only.split(",") if args.only else None)
+    except CourseError as err:
+        print(f"notebook refresh failed: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be an int, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed must be >= 0, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .profiles import PROFILES
+
+    parser = argparse.ArgumentParser(prog="python -m labkit", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    w = sub.add_parser("world", help="generate the synthetic world")
+    w.add_argument("--profile", default="quick", choices=sorted(PROFILES))
+    w.add_argument("--seed", type=_seed, default=0)
+    w.add_argument("--out", default=None, help="output folder (default data/world/<profile>-seed<seed>)")
+    w.add_argument("--no-raw", action="store_true", help="skip the dirty raw export")
+    w.set_defaults(func=_world)
+    c = sub.add_parser("course", help="run the notebooks with papermill and print the metrics summary")
+    c.add_argument("--profile", default=None, choices=sorted(PROFILES),
+                   help="default: gpu when CUDA is available, else cpu")
+    c.add_argument("--only", default=None, help="comma-separated notebook numbers, e.g. 01,03")
+    c.add_argument("--dataset", default=None, help="real-data track, e.g. online_retail")
+    c.add_argument("--data-dir", default=None, help="folder with the real dataset's files")
+    c.set_defaults(func=_course)
+    n = sub.add_parser("notebooks", help="re-execute the committed notebooks in place (default parameters)")
+    n.add_argument("--only", default=None)
+    n.set_defaults(func=_notebooks)
+    args = parser.parse_args(argv)
+    return args.func(args)

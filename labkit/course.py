@@ -1,0 +1,135 @@
+"""Run the whole course (or some notebooks) with papermill and print the metrics summary.
+
+``make course`` and ``python -m labkit course`` call :func:`run_course`;
+``python -m labkit notebooks`` re-executes the committed notebooks in place with their
+default parameters (what learners read on the web) via :func:`refresh_notebooks`.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from pathlib import Path
+
+from .metrics import summary_table
+from .paths import relative, repo_root, runs_dir
+
+NOTEBOOKS = ("00_data_tour", "01_data_cleaning", "02_feature_extraction", "03_lstm", "04_bert",
+             "05_multimodal_fusion", "06_reinforcement_learning", "07_evaluation")
+
+
+class CourseError(RuntimeError):
+    """A notebook failed; the message names the notebook, the cell and the partial output."""
+
+
+def notebook_paths(only: list[str] | None = None, root: Path | None = None) -> list[Path]:
+    """The course notebooks present in ``notebooks/``, in order, optionally filtered by prefix."""
+    folder = (root or repo_root()) / "notebooks"
+    found = [folder / f"{n}.ipynb" for n in NOTEBOOKS if (folder / f"{n}.ipynb").exists()]
+    if only:
+        wanted = {o.strip()[:2] for o in only if o.strip()}
+        bad = sorted(w for w in wanted if w not in {n[:2] for n in NOTEBOOKS})
+        if bad:
+            raise ValueError(f"--only: unknown notebook number(s) {bad}; expected some of "
+                             f"{[n[:2] for n in NOTEBOOKS]}")
+        found = [p for p in found if p.stem[:2] in wanted]
+    return found
+
+
+def notebook_parameters(path: Path) -> dict[str, object]:
+    """Names and default values of the notebook's ``parameters``-tagged cell."""
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            src = "".join(cell["source"])
+            out: dict[str, object] = {}
+            for node in ast.parse(src).body:
+                if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+                    try:
+                        out[node.targets[0].id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        out[node.targets[0].id] = None
+            return out
+    raise ValueError(f"{path.name}: no cell tagged 'parameters'")
+
+
+def default_course_profile() -> str:
+    """``gpu`` when CUDA is available, else ``cpu``."""
+    try:
+        import torch
+        return "gpu" if torch.cuda.is_available() else "cpu"
+    except ImportError:
+        return "cpu"
+
+
+def _failure(path: Path, out: Path, err: Exception) -> CourseError:
+    nb = json.loads(out.read_text()) if out.exists() else {"cells": []}
+    cell_no = next((i for i, c in enumerate(nb["cells"]) if c.get("cell_type") == "code"
+                    and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+    where = f"cell {cell_no}" if cell_no is not None else "an unknown cell"
+    detail = f"{getattr(err, 'ename', type(err).__name__)}: {getattr(err, 'evalue', err)}"
+    return CourseError(f"{path.name} failed at {where}: {detail}\n  partial output kept at {relative(out)}")
+
+
+def run_notebook(path: Path, out: Path, parameters: dict[str, object]) -> None:
+    """Execute one notebook with papermill (kernel ``python3``, working dir ``notebooks/``)."""
+    import papermill as pm
+
+    declared = notebook_parameters(path)
+    params = {k: v for k, v in parameters.items() if k in declared}
+    try:
+        pm.execute_notebook(str(path), str(out), parameters=params, kernel_name="python3",
+                            cwd=str(path.parent), progress_bar=False, log_output=False)
+    except Exception as err:  # papermill raises PapermillExecutionError with ename/evalue
+        raise _failure(path, out, err) from err
+
+
+def run_course(profile: str | None = None, only: list[str] | None = None, dataset: str | None = None,
+               data_dir: str | None = None) -> str:
+    """Run the notebooks into ``runs/<profile>/``; return the metrics summary table."""
+    from tqdm.auto import tqdm
+
+    profile = profile or default_course_profile()
+    from .profiles import get_profile
+    get_profile(profile)  # validates the name
+    out_dir = runs_dir(profile)
+    params: dict[str, object] = {"PROFILE": profile}
+    if dataset:
+        params["DATASET"] = dataset
+    if data_dir:
+        params["DATA_DIR"] = str(Path(data_dir).resolve())
+    paths = notebook_paths(only)
+    if not paths:
+        raise ValueError("no course notebooks found to run")
+    for path in tqdm(paths, desc=f"course ({profile})", unit="notebook"):
+        if dataset and "DATASET" not in notebook_parameters(path):
+            print(f"skip {path.name}: it has no real-data track (no DATASET parameter)")
+            continue
+        suffix = f"-{dataset}" if dataset else ""
+        run_notebook(path, out_dir / f"{path.stem}{suffix}.ipynb", params)
+    return summary_table(profile)
+
+
+def clean_notebook(path: Path) -> None:
+    """Strip papermill/widget metadata and timings; set the ``python3`` kernelspec."""
+    nb = json.loads(path.read_text())
+    meta = nb.setdefault("metadata", {})
+    for key in ("papermill", "widgets"):
+        meta.pop(key, None)
+    meta["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    for cell in nb["cells"]:
+        cell.get("metadata", {}).pop("papermill", None)
+        cell.get("metadata", {}).pop("execution", None)
+        for out in cell.get("outputs", []):
+            out.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
+def refresh_notebooks(only: list[str] | None = None) -> None:
+    """Re-execute committed notebooks in place with their default parameters, then clean them."""
+    os.environ.pop("LABKIT_PROFILE", None)
+    for path in notebook_paths(only):
+        print(f"executing {relative(path)} ...", flush=True)
+        run_notebook(path, path, {})
+        clean_notebook(path)

@@ -1,0 +1,101 @@
+"""Run-size profiles: one frozen dataclass of sizes, epochs and batch sizes.
+
+``quick`` is every notebook's default (and CI's), ``cpu`` suits a learner's laptop,
+``gpu`` is the instructor's full-size run. ``LABKIT_PROFILE`` overrides a notebook's
+default; single values are overridden with keyword arguments (notebook parameters).
+Introduced in 00_data_tour and used by every notebook.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+
+PROFILE_ENV = "LABKIT_PROFILE"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Sizes of the world and of every model in the course for one run size."""
+
+    name: str
+    # synthetic world
+    n_users: int
+    n_products: int
+    n_days: int
+    start_date: str = "2023-01-02"
+    image_size: int = 64
+    # sequence models (03)
+    seq_len: int = 64
+    lstm_hidden: int = 64
+    lstm_epochs: int = 3
+    batch_size: int = 256
+    # text models (04)
+    bert_max_texts: int = 1500
+    bert_max_length: int = 64
+    bert_epochs: int = 1
+    bert_batch_size: int = 32
+    # fusion (05) and reinforcement learning (06)
+    fusion_epochs: int = 5
+    rl_episodes: int = 200
+    # evaluation (07)
+    bootstrap_samples: int = 500
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.type in ("int", int) and (not isinstance(value, int) or isinstance(value, bool)):
+                raise ValueError(f"profile parameter {field.name!r} must be an int, got {value!r}")
+            if field.type in ("int", int) and value <= 0:
+                raise ValueError(f"profile parameter {field.name!r} must be > 0, got {value}")
+        if self.image_size < 16:
+            raise ValueError(f"profile parameter 'image_size' must be >= 16, got {self.image_size}")
+
+    def replace(self, **overrides: object) -> "Profile":
+        """Return a copy with some values overridden (e.g. notebook parameters)."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ValueError(f"unknown profile parameter(s) {unknown}; expected some of {sorted(known)}")
+        return dataclasses.replace(self, **overrides)
+
+    def as_dict(self) -> dict[str, object]:
+        return dataclasses.asdict(self)
+
+
+PROFILES: dict[str, Profile] = {
+    "quick": Profile(name="quick", n_users=4_000, n_products=40, n_days=364),
+    "cpu": Profile(
+        name="cpu", n_users=20_000, n_products=160, n_days=728,
+        lstm_epochs=6, bert_max_texts=3000, bert_epochs=2, fusion_epochs=10,
+        rl_episodes=1000, bootstrap_samples=1000,
+    ),
+    "gpu": Profile(
+        name="gpu", n_users=150_000, n_products=1_000, n_days=728,
+        seq_len=128, lstm_hidden=128, lstm_epochs=10, batch_size=1024,
+        bert_max_texts=200_000, bert_max_length=128, bert_epochs=3, bert_batch_size=128,
+        fusion_epochs=20, rl_episodes=5000, bootstrap_samples=2000,
+    ),
+}
+
+
+def default_profile_name(fallback: str = "quick") -> str:
+    """The profile a notebook uses: ``$LABKIT_PROFILE`` if set, else ``fallback``."""
+    return os.environ.get(PROFILE_ENV) or fallback
+
+
+def get_profile(name: str | Profile | None = None, **overrides: object) -> Profile:
+    """Look up a profile by name (``None`` → :func:`default_profile_name`) and apply overrides.
+
+    Overrides whose value is ``None`` are ignored, so notebook parameters can default to None.
+    """
+    if isinstance(name, Profile):
+        profile = name
+    else:
+        key = default_profile_name() if name is None else name
+        if key not in PROFILES:
+            raise ValueError(f"unknown profile {key!r}; expected one of {sorted(PROFILES)}")
+        profile = PROFILES[key]
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    return profile.replace(**overrides) if overrides else profile

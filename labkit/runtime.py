@@ -1,0 +1,55 @@
+"""Seeding, thread pinning and device choice (introduced in 00_data_tour, used by 03-06)."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+
+
+def seed_everything(seed: int, deterministic: bool = True) -> None:
+    """Seed Python, NumPy and torch; on CPU also ask torch for deterministic kernels."""
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"seed must be an int, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    os.environ.setdefault("PYTHONHASHSEED", str(seed))
+    try:
+        import torch
+    except ImportError:  # torch is optional for the data notebooks
+        return
+    torch.manual_seed(seed)
+    if deterministic:
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+
+
+def set_threads(n: int | None = None) -> int:
+    """Pin torch's intra-op threads (CPU runs are bit-identical at a fixed count)."""
+    import torch
+
+    n = n or int(os.environ.get("OMP_NUM_THREADS", 0)) or min(os.cpu_count() or 1, 8)
+    if n < 1:
+        raise ValueError(f"thread count must be >= 1, got {n}")
+    torch.set_num_threads(n)
+    return n
+
+
+def pick_device(prefer: str | None = None, verbose: bool = True) -> str:
+    """Choose CUDA, then Apple MPS, then CPU; print one line saying which and why."""
+    import torch
+
+    if prefer is not None:
+        if prefer not in ("cuda", "mps", "cpu"):
+            raise ValueError(f"device must be 'cuda', 'mps' or 'cpu', got {prefer!r}")
+        device, why = prefer, "requested"
+    elif torch.cuda.is_available():
+        device, why = "cuda", f"CUDA GPU found ({torch.cuda.get_device_name(0)})"
+    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        device, why = "mps", "Apple GPU (MPS) found, no CUDA"
+    else:
+        device, why = "cpu", "no CUDA or MPS device found"
+    if verbose:
+        print(f"device: {device} ({why})")
+    return device

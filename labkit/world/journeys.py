@@ -1,0 +1,283 @@
+"""Hidden user journeys: a daily Markov chain whose states emit sessions, events and purchases.
+
+dormant -> browsing -> comparing -> ready -> (purchase) -> dormant, plus churned.
+Each state has its own browsing style, so the *order* of recent events reveals the
+current state better than window counts do (the lesson of 03). The truth
+``p_purchase_7d`` is exact: a backward recursion over the same chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .catalog import CATEGORY_ELASTICITY, CATEGORY_PRICE, Catalog
+from .users import Population
+
+DORMANT, BROWSING, COMPARING, READY, CHURNED = range(5)
+EVENT_TYPE_PROBS = np.array([  # view, click, add_to_cart, remove_from_cart (purchase added separately)
+    [0.90, 0.10, 0.00, 0.00],
+    [0.75, 0.21, 0.03, 0.01],
+    [0.55, 0.28, 0.13, 0.04],
+    [0.45, 0.20, 0.28, 0.07],
+    [1.00, 0.00, 0.00, 0.00],
+])
+INITIAL_MIX = (0.74, 0.13, 0.08, 0.05)
+HOUR_WEIGHTS = np.array([1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 1.5, 2, 2.5, 3, 3.5, 4, 3.8, 3, 2.8, 3,
+                         3.5, 4.5, 5.5, 6, 5, 3.5, 2], dtype=float)
+
+
+@dataclass(frozen=True)
+class JourneyParams:
+    """Transition, purchase and emission parameters of the hidden chain (saved in the manifest)."""
+
+    wake: float = 0.08
+    churn: float = 0.0002
+    browse_to_compare: float = 0.30
+    browse_to_dormant: float = 0.25
+    compare_to_ready: float = 0.30
+    compare_to_browse: float = 0.10
+    compare_to_dormant: float = 0.15
+    ready_to_compare: float = 0.10
+    ready_to_dormant: float = 0.12
+    buy: float = 0.45
+    session_rate: tuple[float, ...] = (0.03, 0.6, 0.9, 0.8, 0.0)
+    extra_events: tuple[float, ...] = (0.3, 1.5, 3.0, 1.5, 0.0)
+    p_consider: tuple[float, ...] = (0.0, 0.05, 0.7, 0.85, 0.0)
+    consider_k: int = 4
+    extra_lines: float = 0.25
+    question_rate: float = 0.004
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class JourneyLog:
+    """What the simulation emits; the world generator turns it into tables."""
+
+    states: np.ndarray  # (n_days, n_users) int8, -1 before sign-up
+    wake_day: np.ndarray  # (n_days,) day multiplier of the wake-up rate
+    buy_day: np.ndarray  # (n_days,) purchase probability of a ready user
+    events: dict[str, np.ndarray]
+    orders: dict[str, np.ndarray]
+    lines: dict[str, np.ndarray]
+    expected_units: np.ndarray  # (n_days, n_products)
+    questions: dict[str, np.ndarray]
+
+
+def _utility(cat: Catalog, pop: Population, appeal_mod: np.ndarray, d: int, users: np.ndarray,
+             prods: np.ndarray) -> np.ndarray:
+    """Utility of products ``prods`` (users × k) for ``users`` on day ``d``."""
+    c = cat.category[prods]
+    disc = cat.discount[d, prods]
+    rel_price = np.log(cat.price[0, prods] / (1 - cat.discount[0, prods]) / CATEGORY_PRICE[c])
+    promo = CATEGORY_ELASTICITY[c] * -np.log1p(-disc)
+    sens = pop.price_sens[users][:, None]
+    return (cat.appeal[d, prods] + (pop.taste[users][:, None] - 1.0) * appeal_mod[prods]
+            + sens * (promo - 0.5 * rel_price))
+
+
+def _softmax(u: np.ndarray) -> np.ndarray:
+    u = u - np.max(u, axis=1, keepdims=True)
+    e = np.exp(u)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _category_cdf(cat: Catalog, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Products sorted by category and a global CDF in which category c spans [c, c+1)."""
+    order = np.argsort(cat.category, kind="stable")
+    w = np.exp(np.clip(cat.appeal[d, order], -30, 30)) * np.isfinite(cat.appeal[d, order])
+    cats = cat.category[order]
+    cdf = np.empty(len(order))
+    for c in np.unique(cats):
+        m = cats == c
+        cdf[m] = c + np.cumsum(w[m]) / max(w[m].sum(), 1e-300)
+    return order, cdf
+
+
+def _consider(rng: np.random.Generator, cat: Catalog, pop: Population, appeal_mod: np.ndarray, d: int,
+              idx: np.ndarray, cons: np.ndarray, focus: np.ndarray, K: int) -> None:
+    """Users ``idx`` pick a focus category and a consideration set of K products (Gumbel top-k)."""
+    if not len(idx):
+        return
+    n_cat = int(cat.category.max()) + 1
+    cat_w = pop.cat_affinity[idx]
+    fc = (rng.random(len(idx))[:, None] > np.cumsum(cat_w / cat_w.sum(1, keepdims=True), axis=1)).sum(1)
+    focus[idx] = np.minimum(fc, n_cat - 1)
+    for c in np.unique(focus[idx]):
+        us = idx[focus[idx] == c]
+        ps = np.nonzero(cat.category == c)[0]
+        g = _utility(cat, pop, appeal_mod, d, us, np.broadcast_to(ps, (len(us), len(ps))))
+        g = g + rng.gumbel(size=g.shape)
+        k = min(K, len(ps))
+        top = np.argsort(-g, axis=1)[:, :k]
+        chosen = np.where(np.isfinite(np.take_along_axis(g, top, 1)), ps[top], -1)
+        cons[us] = -1
+        cons[us, :k] = chosen
+
+
+def simulate(rng: np.random.Generator, cat: Catalog, pop: Population, effects: dict[str, np.ndarray],
+             params: JourneyParams) -> JourneyLog:
+    """Run the chain day by day, vectorised over users; return states, events and orders."""
+    n_days, n_prod = cat.appeal.shape
+    n = len(pop.signup_day)
+    P = params
+    K = P.consider_k
+    # a user's taste rescales the image/text part of appeal (user-product affinity)
+    appeal_mod = (cat.truth["appeal_image"] + cat.truth["appeal_text"]).to_numpy()
+    wake_day = effects["weekly"] * effects["yearly"] * (1 + effects["festival_boost"])
+    shock = np.exp(rng.normal(0, 0.08, n_days))
+    buy_day = np.minimum(0.95, P.buy * effects["weekly"] * effects["yearly"] * effects["holiday"]
+                         * (1 + 0.6 * effects["festival_boost"]) * shock)
+    states = np.full((n_days, n), -1, dtype=np.int8)
+    # users who signed up before day 0 start near the chain's long-run mix of states
+    state = np.where(pop.signup_day < 0, rng.choice(4, n, p=INITIAL_MIX), -1).astype(np.int8)
+    cons = np.full((n, K), -1, dtype=np.int32)
+    focus = np.zeros(n, dtype=np.int8)
+    _consider(rng, cat, pop, appeal_mod, 0, np.nonzero(state >= COMPARING)[0], cons, focus, K)
+    expected = np.zeros((n_days, n_prod))
+    ev_parts: list[dict[str, np.ndarray]] = []
+    order_parts: list[dict[str, np.ndarray]] = []
+    q_parts: list[dict[str, np.ndarray]] = []
+    hour_p = HOUR_WEIGHTS / HOUR_WEIGHTS.sum()
+    session_base = 0
+    n_cat = int(cat.category.max()) + 1
+
+    for d in range(n_days):
+        state[pop.signup_day == d] = BROWSING  # new users arrive while browsing
+        states[d] = state
+        active = np.nonzero(state >= 0)[0]
+        order, cdf = _category_cdf(cat, d)
+        # --- purchases of ready users (and the state oracle of demand) ---------------
+        ready = active[state[active] == READY]
+        valid = cons[ready] >= 0
+        util = np.where(valid, _utility(cat, pop, appeal_mod, d, ready, np.maximum(cons[ready], 0)), -np.inf)
+        probs = _softmax(util)
+        per_user = buy_day[d] * (1 + P.extra_lines) * (1 + pop.qty_mean[ready])
+        np.add.at(expected[d], cons[ready][valid], (probs * per_user[:, None])[valid])
+        buys = rng.random(len(ready)) < buy_day[d]
+        buyers, bprobs = ready[buys], probs[buys]
+        # --- sessions and events -------------------------------------------------
+        rate = np.asarray(P.session_rate)[state[active]]
+        n_sess = rng.poisson(rate)
+        is_buyer = np.zeros(n, dtype=bool)
+        is_buyer[buyers] = True
+        n_sess = np.where(is_buyer[active], np.maximum(n_sess, 1), n_sess)
+        sess_user = np.repeat(active, n_sess)
+        n_s = len(sess_user)
+        sess_id = session_base + np.arange(n_s)
+        session_base += n_s
+        sess_start = d * 86400 + rng.choice(24, n_s, p=hour_p) * 3600 + rng.integers(0, 3300, n_s)
+        s_state = state[sess_user]
+        n_ev = 1 + rng.poisson(np.asarray(P.extra_events)[s_state])
+        ev_sess = np.repeat(np.arange(n_s), n_ev)
+        ev_user, ev_state = sess_user[ev_sess], s_state[ev_sess]
+        m = len(ev_sess)
+        use_cons = (rng.random(m) < np.asarray(P.p_consider)[ev_state]) & (cons[ev_user, 0] >= 0)
+        pick = np.where((ev_state == READY) & (rng.random(m) < 0.6), 0, rng.integers(0, K, m))
+        cons_pick = cons[ev_user, pick]
+        cons_pick = np.where(cons_pick >= 0, cons_pick, cons[ev_user, 0])
+        aff_cdf = np.cumsum(pop.cat_affinity[ev_user], axis=1)
+        ev_cat = (rng.random(m)[:, None] > aff_cdf).sum(axis=1)
+        ev_cat = np.where((ev_state >= COMPARING) & (rng.random(m) < 0.8), focus[ev_user], ev_cat)
+        ev_cat = np.minimum(ev_cat, n_cat - 1)
+        free = order[np.minimum(np.searchsorted(cdf, ev_cat + rng.random(m)), len(order) - 1)]
+        ev_prod = np.where(use_cons, cons_pick, free).astype(np.int32)
+        tp = np.cumsum(EVENT_TYPE_PROBS[ev_state], axis=1)
+        ev_type = (rng.random(m)[:, None] > tp).sum(axis=1).clip(0, 3).astype(np.int8)
+        dwell = np.maximum(1, rng.lognormal(np.log([12, 18, 35, 22, 10])[ev_state], 0.7)).astype(np.int32)
+        offs = np.cumsum(dwell) - dwell
+        first = np.cumsum(n_ev) - n_ev
+        ev_time = sess_start[ev_sess] + offs - offs[first][ev_sess]
+        # purchases: appended to the buyer's last session of the day
+        last_sess = np.full(n, -1)
+        last_sess[sess_user] = np.arange(n_s)  # later sessions overwrite earlier ones
+        n_lines = 1 + rng.poisson(P.extra_lines, len(buyers))
+        line_user = np.repeat(buyers, n_lines)
+        line_probs = np.repeat(bprobs, n_lines, axis=0)
+        line_k = (rng.random(len(line_user))[:, None] > np.cumsum(line_probs, axis=1)).sum(axis=1)
+        line_prod = cons[line_user, np.minimum(line_k, K - 1)]
+        sess_end = np.zeros(n_s, dtype=np.int64)
+        np.maximum.at(sess_end, ev_sess, ev_time + dwell)
+        b_sess = last_sess[line_user]
+        line_time = sess_end[b_sess] + 20 * (np.arange(len(line_user)) - np.repeat(np.cumsum(n_lines) - n_lines, n_lines)) + 15
+        ev_parts.append({
+            "session": np.concatenate([sess_id[ev_sess], sess_id[b_sess]]),
+            "user": np.concatenate([ev_user, line_user]).astype(np.int32),
+            "product": np.concatenate([ev_prod, line_prod]).astype(np.int32),
+            "time": np.concatenate([ev_time, line_time]).astype(np.int64),
+            "type": np.concatenate([ev_type, np.full(len(line_user), 4, np.int8)]),
+            "dwell": np.concatenate([dwell, np.full(len(line_user), 15, np.int32)]),
+        })
+        extra = rng.poisson(rng.gamma(1.0, pop.qty_mean[line_user]))
+        order_parts.append({"user": line_user.astype(np.int32), "day": np.full(len(line_user), d, np.int32),
+                            "product": line_prod.astype(np.int32), "quantity": (1 + extra).astype(np.int32),
+                            "unit_price": cat.price[d, line_prod], "time": line_time.astype(np.int64),
+                            "n_lines": np.repeat(n_lines, n_lines)})
+        # product questions from comparing users
+        comp = active[state[active] == COMPARING]
+        ask = comp[rng.random(len(comp)) < P.question_rate]
+        q_parts.append({"user": ask.astype(np.int32), "day": np.full(len(ask), d, np.int32),
+                        "product": np.maximum(cons[ask, 0], 0).astype(np.int32)})
+        # --- transitions to tomorrow -------------------------------------------------
+        u = rng.random(n)
+        new = state.copy()
+        wake = np.minimum(0.9, P.wake * pop.activity * wake_day[d])
+        s0, s1, s2, s3 = state == DORMANT, state == BROWSING, state == COMPARING, state == READY
+        new[s0 & (u < wake)] = BROWSING
+        new[s0 & (u >= wake) & (u < wake + P.churn)] = CHURNED
+        enter = s1 & (u < P.browse_to_compare)
+        new[enter] = COMPARING
+        new[s1 & (u >= P.browse_to_compare) & (u < P.browse_to_compare + P.browse_to_dormant)] = DORMANT
+        a, b = P.compare_to_ready, P.compare_to_ready + P.compare_to_browse
+        new[s2 & (u < a)] = READY
+        new[s2 & (u >= a) & (u < b)] = BROWSING
+        new[s2 & (u >= b) & (u < b + P.compare_to_dormant)] = DORMANT
+        new[s3 & (u < P.ready_to_dormant)] = DORMANT
+        new[s3 & (u >= P.ready_to_dormant) & (u < P.ready_to_dormant + P.ready_to_compare)] = COMPARING
+        new[buyers] = DORMANT
+        # entering "comparing": choose a focus category and a consideration set
+        _consider(rng, cat, pop, appeal_mod, d, np.nonzero(enter)[0], cons, focus, K)
+        state = new
+
+    cat_ev = {k: np.concatenate([p[k] for p in ev_parts]) for k in ev_parts[0]}
+    cat_or = {k: np.concatenate([p[k] for p in order_parts]) for k in order_parts[0]}
+    cat_q = {k: np.concatenate([p[k] for p in q_parts]) for k in q_parts[0]}
+    return JourneyLog(states, wake_day, buy_day, cat_ev, cat_or, cat_or, expected, cat_q)
+
+
+def purchase_within_7d(log: JourneyLog, pop: Population, params: JourneyParams, horizon: int = 7,
+                       chunk: int = 2048) -> np.ndarray:
+    """Exact P(at least one purchase in days d..d+6 | state on day d), shape (n_days, n_users).
+
+    Backward recursion on the chain with "no purchase yet" as the surviving mass; the days
+    after the world's end reuse the last day's calendar effects.
+    """
+    P = params
+    n_days, n = log.states.shape
+    out = np.full((n_days, n), np.nan, dtype=np.float32)
+    ext = np.arange(n_days + horizon).clip(max=n_days - 1)
+    wake_day, buy_day = log.wake_day[ext], log.buy_day[ext]
+    for lo in range(0, n, chunk):
+        act = pop.activity[lo: lo + chunk]
+        wake = np.minimum(0.9, P.wake * act[None, :] * wake_day[:, None])  # (days+h, m)
+        buy = buy_day[:, None]
+        q = np.ones((5, n_days + horizon, len(act)))  # q[s, d] = P(no purchase in the window)
+        for _ in range(horizon):
+            nxt = np.concatenate([q[:, 1:], np.ones((5, 1, len(act)))], axis=1)
+            q0 = (1 - wake - P.churn) * nxt[DORMANT] + wake * nxt[BROWSING] + P.churn * nxt[CHURNED]
+            q1 = (P.browse_to_compare * nxt[COMPARING] + P.browse_to_dormant * nxt[DORMANT]
+                  + (1 - P.browse_to_compare - P.browse_to_dormant) * nxt[BROWSING])
+            q2 = (P.compare_to_ready * nxt[READY] + P.compare_to_browse * nxt[BROWSING]
+                  + P.compare_to_dormant * nxt[DORMANT]
+                  + (1 - P.compare_to_ready - P.compare_to_browse - P.compare_to_dormant) * nxt[COMPARING])
+            stay = 1 - P.ready_to_dormant - P.ready_to_compare
+            q3 = (1 - buy) * (P.ready_to_dormant * nxt[DORMANT] + P.ready_to_compare * nxt[COMPARING]
+                              + stay * nxt[READY])
+            q = np.stack([q0, q1, q2, q3, np.ones_like(q0)])
+        st = log.states[:, lo: lo + chunk]
+        qs = np.take_along_axis(q[:, :n_days], np.maximum(st, 0)[None].astype(np.int64), 0)[0]
+        out[:, lo: lo + chunk] = np.where(st >= 0, 1 - qs, np.nan)
+    return out
