@@ -128,8 +128,13 @@ def clean_notebook(path: Path) -> None:
 
 def refresh_notebooks(only: list[str] | None = None) -> None:
     """Re-execute committed notebooks in place with their default parameters, then clean them."""
+    import shutil
+
     os.environ.pop("LABKIT_PROFILE", None)
+    scratch = runs_dir("refresh")
     for path in notebook_paths(only):
         print(f"executing {relative(path)} ...", flush=True)
-        run_notebook(path, path, {})
-        clean_notebook(path)
+        out = scratch / path.name  # the committed notebook is replaced only on success
+        run_notebook(path, out, {})
+        clean_notebook(out)
+        shutil.copyfile(out, path)

@@ -53,3 +53,23 @@ def pick_device(prefer: str | None = None, verbose: bool = True) -> str:
     if verbose:
         print(f"device: {device} ({why})")
     return device
+
+
+def start(profile: object = None, seed: int = 0, threads: int | None = None, **overrides: object):
+    """Notebook preamble: resolve the profile, seed everything, pin threads, print one line.
+
+    ``profile`` is the notebook's PROFILE parameter (``None`` → ``$LABKIT_PROFILE`` or
+    ``quick``); other parameters that are not ``None`` override profile values.
+    Introduced in 00_data_tour; the first code cell of every notebook calls it.
+    """
+    from .profiles import get_profile
+
+    prof = get_profile(profile, **overrides)
+    seed_everything(seed)
+    try:
+        set_threads(threads)
+    except ImportError:
+        pass
+    print(f"profile {prof.name!r}: {prof.n_users:,} users, {prof.n_products:,} products, "
+          f"{prof.n_days} days from {prof.start_date}; seed {seed}")
+    return prof

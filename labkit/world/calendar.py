@@ -80,7 +80,7 @@ def build_calendar(start_date: str, n_days: int) -> pd.DataFrame:
 def day_effects(calendar: pd.DataFrame) -> dict[str, np.ndarray]:
     """Hidden daily multipliers that drive the journeys (truth, never a feature)."""
     weekday = calendar[S.WEEKDAY].to_numpy()
-    doy = calendar[S.DATE].dt.dayofyear.to_numpy()
+    doy = calendar[S.DATE].dt.day_of_year.to_numpy()
     weekly = np.array([0.95, 0.92, 0.95, 1.0, 1.05, 1.12, 1.1])[weekday]
     # general shopping season: low in late summer, high in Nov-Dec
     yearly = 1.0 + 0.12 * np.cos(2 * np.pi * (doy - 340) / 365.25)

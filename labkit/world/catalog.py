@@ -108,7 +108,7 @@ def build_catalog(rng: np.random.Generator, n_products: int, n_days: int, calend
     decline = np.exp(-np.clip(age - life_days[None, :], 0, None) / 365.0)
     alive = age >= 0
     amp, peak = CATEGORY_SEASON[cat, 0], CATEGORY_SEASON[cat, 1]
-    doy = calendar[S.DATE].dt.dayofyear.to_numpy()[:, None]
+    doy = calendar[S.DATE].dt.day_of_year.to_numpy()[:, None]
     season = amp[None, :] * np.cos(2 * np.pi * (doy - peak[None, :]) / 365.25)
     trend = np.cumsum(rng.normal(0.0, 0.012, (n_days, n)), axis=0)
     shock = rng.normal(0.0, 0.15, (n_days, n))  # day-level over-dispersion

@@ -1,0 +1,102 @@
+# Course infrastructure. GNU make; recipes are tab-indented.
+#
+#   make setup       create .venv from requirements.lock, install labkit (editable)
+#   make test        pytest over tests/ with deterministic, repo-local caches
+#   make course      run the whole course (PROFILE=cpu|gpu; default: the CLI decides)
+#   make notebooks   re-execute the committed notebooks in place
+#   make lab         JupyterLab on notebooks/
+#   make world       generate a synthetic world (PROFILE defaults to quick)
+#   make bench       benchmarks/bench_world.py
+#   make lock        re-freeze requirements.lock from the current .venv
+#   make clean       remove setup stamps and generated outputs (keeps .venv)
+#   make distclean   clean + remove .venv
+
+SHELL := /bin/bash
+
+PY ?= $(if $(shell command -v python3.11 2>/dev/null),python3.11,python3)
+VENV = .venv
+PYTHON = $(VENV)/bin/python
+STAMP = $(VENV)/.stamp-setup
+PROFILE ?=
+
+# Every cache and per-user config lives inside the repo, under .cache/.
+CACHE_ENV = \
+	HF_HOME=$(CURDIR)/.cache/hf \
+	MPLCONFIGDIR=$(CURDIR)/.cache/matplotlib \
+	JUPYTER_CONFIG_DIR=$(CURDIR)/.cache/jupyter/config \
+	JUPYTER_DATA_DIR=$(CURDIR)/.cache/jupyter/data \
+	JUPYTER_PLATFORM_DIRS=1 \
+	IPYTHONDIR=$(CURDIR)/.cache/ipython \
+	XDG_CACHE_HOME=$(CURDIR)/.cache \
+	TORCHINDUCTOR_CACHE_DIR=$(CURDIR)/.cache/torchinductor
+
+# Models ship inside pip packages; never reach for a hub at run time.
+OFFLINE_ENV = HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+
+# Quiet, reproducible runs (used for everything that writes outputs).
+QUIET_ENV = \
+	TQDM_DISABLE=1 \
+	HF_HUB_DISABLE_PROGRESS_BARS=1 \
+	TRANSFORMERS_VERBOSITY=error \
+	PYTHONHASHSEED=0 \
+	OMP_NUM_THREADS=2
+
+# Tests additionally force a non-interactive matplotlib backend.
+TEST_ENV = $(CACHE_ENV) $(OFFLINE_ENV) $(QUIET_ENV)
+RUN_ENV = $(CACHE_ENV) $(OFFLINE_ENV) $(QUIET_ENV)
+
+.PHONY: setup course test lab notebooks world bench lock clean distclean
+
+setup: $(STAMP)
+
+$(PYTHON):
+	$(PY) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; v == (3, 11) or print(f"warning: requirements.lock was made for Python 3.11, .venv has {v[0]}.{v[1]} (PY=$(PY))", file=sys.stderr)'
+
+# Re-run whenever the lock or the package metadata changes.
+$(STAMP): requirements.lock pyproject.toml | $(PYTHON)
+	$(PYTHON) -m pip install -r requirements.lock
+	$(PYTHON) -m pip install -e . --no-deps
+	$(PYTHON) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)"
+	touch $@
+
+course: setup
+	env $(RUN_ENV) $(PYTHON) -m labkit course $(if $(PROFILE),--profile $(PROFILE))
+
+test: setup
+	env $(TEST_ENV) $(PYTHON) -m pytest tests
+
+lab: setup
+	env $(CACHE_ENV) $(OFFLINE_ENV) $(VENV)/bin/jupyter lab notebooks/
+
+notebooks: setup
+	env $(RUN_ENV) $(PYTHON) -m labkit notebooks
+
+world: setup
+	env $(RUN_ENV) $(PYTHON) -m labkit world --profile $(or $(PROFILE),quick) --seed 0 --out data/world/$(or $(PROFILE),quick)
+
+bench: setup
+	env $(RUN_ENV) $(PYTHON) benchmarks/bench_world.py
+
+# Regenerate requirements.lock from whatever is installed in .venv.
+# The local tag of the CPU torch build is dropped so the pin works everywhere.
+lock: $(PYTHON)
+	{ \
+	  echo "# requirements.lock -- full pinned closure of the course environment (Python 3.11, Linux x86_64)."; \
+	  echo "# Made with: make lock, i.e."; \
+	  echo "#   .venv/bin/python -m pip freeze --exclude-editable --exclude labkit | sed -E 's/^(torch==[^+]+)\\+cpu\$$/\\1/'"; \
+	  echo "# torch: this environment was frozen with the CPU build (torch 2.13.0+cpu); the pin carries no"; \
+	  echo "# local tag, so elsewhere pip installs PyPI's default torch 2.13.0 build (CUDA-enabled on Linux,"; \
+	  echo "# which also pulls in its nvidia-* dependencies, not listed here)."; \
+	  echo "# Install with: make setup (pip install -r requirements.lock && pip install -e . --no-deps)."; \
+	  $(PYTHON) -m pip freeze --exclude-editable --exclude labkit | sed -E 's/^(torch==[^+]+)\+cpu$$/\1/'; \
+	} > requirements.lock.tmp
+	@grep -q "^torch==" requirements.lock.tmp || { rm -f requirements.lock.tmp; echo "error: .venv looks empty; run make setup first" >&2; exit 1; }
+	mv requirements.lock.tmp requirements.lock
+
+clean:
+	rm -f $(VENV)/.stamp-*
+	rm -rf runs/ artifacts/ data/world/ .cache/
+
+distclean: clean
+	rm -rf $(VENV)

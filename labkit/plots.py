@@ -1,0 +1,62 @@
+"""Small plotting helpers shared by the notebooks (matplotlib; introduced in 00_data_tour)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import schema as S
+
+
+def image_grid(images: np.ndarray, titles: list[str] | None = None, ncols: int = 8, size: float = 1.6):
+    """Show images (N, H, W, 3) uint8 in a grid with optional short titles."""
+    import matplotlib.pyplot as plt
+
+    n = len(images)
+    if n == 0:
+        raise ValueError("images is empty; expected at least one image")
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * (size + 0.3)), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for i, ax in enumerate(axes.ravel()[:n]):
+        ax.imshow(images[i])
+        if titles is not None:
+            ax.set_title(titles[i], fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def daily_with_festivals(daily: pd.Series, calendar: pd.DataFrame, ylabel: str, ax=None):
+    """Line plot of a daily series with the shopping festivals marked."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(11, 3.2))
+    ax.plot(daily.index, daily.to_numpy(), lw=0.8, color="tab:blue")
+    fest = calendar[calendar[S.FESTIVAL] != ""]
+    big = fest[fest[S.PROMO_INTENSITY] >= 0.6]
+    for _, row in big.iterrows():
+        ax.axvline(row[S.DATE], color="tab:red", alpha=0.25, lw=2)
+    for name, grp in big.groupby(S.FESTIVAL):
+        ax.text(grp[S.DATE].iloc[0], ax.get_ylim()[1] * 0.95, name.replace("_", " "), fontsize=7,
+                rotation=90, va="top", ha="right", color="tab:red")
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+def reliability(prob: np.ndarray, outcome: np.ndarray, bins: int = 10, ax=None, label: str | None = None):
+    """Reliability diagram: mean predicted probability vs observed frequency per quantile bin."""
+    import matplotlib.pyplot as plt
+
+    if len(prob) != len(outcome):
+        raise ValueError(f"prob and outcome differ in length ({len(prob)} vs {len(outcome)})")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    q = pd.qcut(prob, bins, duplicates="drop")
+    df = pd.DataFrame({"p": prob, "y": outcome}).groupby(q, observed=True).mean()
+    ax.plot([0, 1], [0, 1], "k--", lw=0.8)
+    ax.plot(df["p"], df["y"], "o-", label=label)
+    ax.set_xlabel("predicted probability")
+    ax.set_ylabel("observed frequency")
+    return ax

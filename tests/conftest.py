@@ -1,0 +1,32 @@
+"""Fixtures: one quick world shared by the whole test session (the notebooks use it too)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import labkit
+
+REAL_DATA_ENV = "LABKIT_REAL_DATA"
+
+
+@pytest.fixture(scope="session")
+def quick_world() -> labkit.World:
+    """The default world of every notebook: profile quick, seed 0 (generated if missing)."""
+    return labkit.ensure_world("quick", 0, verbose=False)
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """The folder of real datasets ($LABKIT_REAL_DATA); skip when unset, fail in CI when missing."""
+    value = os.environ.get(REAL_DATA_ENV)
+    if not value:
+        if os.environ.get("CI"):
+            pytest.fail(f"{REAL_DATA_ENV} is not set; CI must point it at ../shared/data")
+        pytest.skip(f"{REAL_DATA_ENV} not set: real-data tests skipped (see data/README.md)")
+    path = Path(value)
+    if not path.is_dir():
+        pytest.fail(f"{REAL_DATA_ENV}={value} is not a folder")
+    return path
