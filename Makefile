@@ -1,7 +1,7 @@
 # Course infrastructure. GNU make; recipes are tab-indented.
 #
 #   make setup       create .venv from requirements.lock, install labkit (editable)
-#   make test        pytest over tests/ with deterministic, repo-local caches
+#   make test        pytest over tests/ and nbval over notebooks/ (deterministic, repo-local caches)
 #   make course      run the whole course (PROFILE=cpu|gpu; default: the CLI decides)
 #   make notebooks   re-execute the committed notebooks in place
 #   make lab         JupyterLab on notebooks/
@@ -41,7 +41,6 @@ QUIET_ENV = \
 	PYTHONHASHSEED=0 \
 	OMP_NUM_THREADS=2
 
-# Tests additionally force a non-interactive matplotlib backend.
 TEST_ENV = $(CACHE_ENV) $(OFFLINE_ENV) $(QUIET_ENV)
 RUN_ENV = $(CACHE_ENV) $(OFFLINE_ENV) $(QUIET_ENV)
 
@@ -64,7 +63,7 @@ course: setup
 	env $(RUN_ENV) $(PYTHON) -m labkit course $(if $(PROFILE),--profile $(PROFILE))
 
 test: setup
-	env $(TEST_ENV) $(PYTHON) -m pytest tests
+	env $(TEST_ENV) $(PYTHON) -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 lab: setup
 	env $(CACHE_ENV) $(OFFLINE_ENV) $(VENV)/bin/jupyter lab notebooks/

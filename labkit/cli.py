@@ -28,6 +28,9 @@ def _course(args: argparse.Namespace) -> int:
     except CourseError as err:
         print(f"course failed: {err}", file=sys.stderr)
         return 1
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 

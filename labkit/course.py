@@ -65,9 +65,15 @@ def default_course_profile() -> str:
 
 def _failure(path: Path, out: Path, err: Exception) -> CourseError:
     nb = json.loads(out.read_text()) if out.exists() else {"cells": []}
-    cell_no = next((i for i, c in enumerate(nb["cells"]) if c.get("cell_type") == "code"
-                    and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
-    where = f"cell {cell_no}" if cell_no is not None else "an unknown cell"
+    added = {"papermill-error-cell-tag", "injected-parameters"}  # cells papermill inserts
+    cells = [c for c in nb["cells"] if not added & set(c.get("metadata", {}).get("tags", []))]
+    bad = next(((i, c) for i, c in enumerate(cells) if c.get("cell_type") == "code"
+                and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+    if bad is None:
+        where = "an unknown cell"
+    else:
+        first_line = "".join(bad[1].get("source", "")).strip().splitlines()[0][:60]
+        where = f"cell {bad[0]} (`{first_line}`)"
     detail = f"{getattr(err, 'ename', type(err).__name__)}: {getattr(err, 'evalue', err)}"
     return CourseError(f"{path.name} failed at {where}: {detail}\n  partial output kept at {relative(out)}")
 

@@ -68,9 +68,9 @@ def _events_table(rng: np.random.Generator, log, pop, start: pd.Timestamp) -> pd
     e = log.events
     order = np.lexsort((e["type"], e["session"], e["time"]))
     user = e["user"][order]
-    own = pop.users[S.DEVICE].to_numpy()[user]
-    other = np.asarray(("mobile", "desktop", "tablet"))[rng.integers(0, 3, len(user))]
-    device = np.where(rng.random(len(user)) < 0.9, own, other)
+    devices = ["mobile", "desktop", "tablet"]
+    own = pd.Categorical(pop.users[S.DEVICE], categories=devices).codes[user]
+    device = np.where(rng.random(len(user)) < 0.9, own, rng.integers(0, 3, len(user))).astype(np.int8)
     return pd.DataFrame({
         S.EVENT_ID: np.arange(len(order), dtype=np.int64),
         S.SESSION_ID: e["session"][order].astype(np.int64),
@@ -79,7 +79,7 @@ def _events_table(rng: np.random.Generator, log, pop, start: pd.Timestamp) -> pd
         S.TIMESTAMP: (start + pd.to_timedelta(e["time"][order], unit="s")).as_unit("s"),
         S.EVENT_TYPE: pd.Categorical.from_codes(e["type"][order], categories=list(S.EVENT_TYPES)),
         S.DWELL_SECONDS: e["dwell"][order].astype(np.int32),
-        S.DEVICE: pd.Categorical(device, categories=["mobile", "desktop", "tablet"]),
+        S.DEVICE: pd.Categorical.from_codes(device, categories=devices),
     })
 
 
@@ -103,6 +103,14 @@ def _product_days(cat, log, calendar: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def generator_fingerprint() -> str:
+    """Hash of the generator's source: a cached world is regenerated when the code changes."""
+    h = hashlib.sha256()
+    for src in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(src.name.encode() + b"\0" + src.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -124,7 +132,7 @@ def write_world(world: dict[str, object], out: Path | str, seed: int, raw: bool 
                        "columns": {c: str(t) for c, t in df.dtypes.items()}}
     np.save(tmp / "product_images.npy", world["images"])
     manifest: dict[str, object] = {
-        "world_version": WORLD_VERSION, "seed": int(seed), "profile": world["profile"].as_dict(),
+        "world_version": WORLD_VERSION, "generator": generator_fingerprint(), "seed": int(seed), "profile": world["profile"].as_dict(),
         "start_date": str(world["calendar"][S.DATE].iloc[0].date()),
         "end_date": str(world["calendar"][S.DATE].iloc[-1].date()),
         "tables": files,

@@ -83,14 +83,15 @@ def ensure_world(profile: str | Profile | None = None, seed: int = 0, path: str 
                  verbose: bool = True) -> World:
     """Load the world for ``profile``/``seed``, generating it if it is missing or stale."""
     from ..paths import relative, world_dir
-    from .generate import WORLD_VERSION, generate_world
+    from .generate import WORLD_VERSION, generate_world, generator_fingerprint
 
     prof = get_profile(profile)
     path = Path(path) if path is not None else world_dir(prof.name, seed)
     manifest = path / "manifest.json"
     if manifest.exists():
         m = json.loads(manifest.read_text())
-        if m.get("world_version") == WORLD_VERSION and m.get("profile") == prof.as_dict() and m.get("seed") == seed:
+        current = (m.get("world_version"), m.get("generator"), m.get("profile"), m.get("seed"))
+        if current == (WORLD_VERSION, generator_fingerprint(), prof.as_dict(), seed):
             return World(path, m)
     if verbose:
         print(f"generating the {prof.name!r} world (seed {seed}) into {relative(path)} ...")

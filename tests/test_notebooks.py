@@ -1,0 +1,87 @@
+"""Notebook harness: hygiene of the committed notebooks, papermill runs, recorded metrics.
+
+nbval (output comparison of every notebook) runs from ``make test`` over ``notebooks/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+import labkit
+from labkit.course import NOTEBOOKS, CourseError, notebook_parameters, notebook_paths, run_course, run_notebook
+from labkit.paths import repo_root
+
+ROOT = repo_root()
+COMMITTED = notebook_paths()
+
+
+def test_course_notebooks_exist_in_order():
+    assert COMMITTED, "no notebooks found"
+    assert [p.stem for p in COMMITTED] == [n for n in NOTEBOOKS if (ROOT / "notebooks" / f"{n}.ipynb").exists()]
+    assert COMMITTED[0].stem == "00_data_tour"
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.stem)
+def test_committed_notebook_hygiene(path):
+    nb = json.loads(path.read_text())
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert "papermill" not in nb["metadata"] and "widgets" not in nb["metadata"]
+    cells = nb["cells"]
+    assert all("papermill" not in c.get("metadata", {}) for c in cells)
+    assert sum("parameters" in c.get("metadata", {}).get("tags", []) for c in cells) == 1
+    params = notebook_parameters(path)
+    assert "PROFILE" in params and "SEED" in params
+    first = "".join(cells[0]["source"])
+    assert first.startswith("# ") and "Learning objectives" in first
+    text = "".join("".join(c["source"]) for c in cells)
+    assert "## Exercises" in text and "record_metrics(" in text
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert sum(bool(c.get("outputs")) for c in code) >= len(code) // 2, "committed without outputs"
+    assert not any(o.get("output_type") == "error" for c in code for o in c.get("outputs", []))
+    outputs = json.dumps([c.get("outputs", []) for c in code])
+    assert not re.search(r"/(root|home|tmp|work)/", text + outputs), "machine path in the notebook"
+
+
+def test_papermill_run_with_injected_parameters_records_metrics(tmp_path):
+    out = tmp_path / "00_seed1.ipynb"
+    run_notebook(ROOT / "notebooks" / "00_data_tour.ipynb", out, {"PROFILE": "quick", "SEED": 1})
+    nb = nbformat.read(out, as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "seed 1" in printed
+    recorded = labkit.load_metrics("quick")["00_data_tour"]
+    world = labkit.load_world(labkit.world_dir("quick", 1))
+    assert recorded["n_events"] == world.manifest["tables"]["events"]["rows"]
+    assert 0.5 < recorded["state_oracle_auc"] < 1.0
+    assert abs(recorded["demand_realised_over_expected"] - 1) < 0.05
+
+
+def test_course_cli_runs_notebooks_and_prints_the_summary():
+    done = subprocess.run([sys.executable, "-m", "labkit", "course", "--profile", "quick", "--only", "00"],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "00_data_tour" in done.stdout and "state_oracle_auc" in done.stdout
+    assert (ROOT / "runs" / "quick" / "00_data_tour.ipynb").exists()
+    recorded = labkit.load_metrics("quick")["00_data_tour"]
+    assert recorded["n_users"] == labkit.get_profile("quick").n_users
+
+
+def test_course_failure_names_notebook_and_cell(tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("PROFILE = None\nSEED = 0")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# broken"), params, nbformat.v4.new_code_cell("1 / 0")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "notebooks" / "01_data_cleaning.ipynb")
+    monkeypatch.setenv("LABKIT_ROOT", str(tmp_path))
+    with pytest.raises(CourseError) as err:
+        run_course("quick")
+    message = str(err.value)
+    assert "01_data_cleaning.ipynb failed at cell 2" in message and "ZeroDivisionError" in message
+    assert (tmp_path / "runs" / "quick" / "01_data_cleaning.ipynb").exists()  # partial output kept
