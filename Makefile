@@ -72,7 +72,7 @@ notebooks: setup
 	env $(RUN_ENV) $(PYTHON) -m labkit notebooks
 
 world: setup
-	env $(RUN_ENV) $(PYTHON) -m labkit world --profile $(or $(PROFILE),quick) --seed 0 --out data/world/$(or $(PROFILE),quick)
+	env $(RUN_ENV) $(PYTHON) -m labkit world --profile $(or $(PROFILE),quick) --seed 0
 
 bench: setup
 	env $(RUN_ENV) $(PYTHON) benchmarks/bench_world.py

@@ -49,6 +49,10 @@ class Profile:
                 raise ValueError(f"profile parameter {field.name!r} must be an int, got {value!r}")
             if field.type in ("int", int) and value <= 0:
                 raise ValueError(f"profile parameter {field.name!r} must be > 0, got {value}")
+        for name, least in (("n_users", 50), ("n_products", 6), ("n_days", 28)):
+            if getattr(self, name) < least:
+                raise ValueError(f"profile parameter {name!r} must be >= {least} (a world needs every "
+                                 f"category and a few weeks), got {getattr(self, name)}")
         if self.image_size < 16:
             raise ValueError(f"profile parameter 'image_size' must be >= 16, got {self.image_size}")
 

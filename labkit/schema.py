@@ -87,7 +87,8 @@ ASPECTS = ("quality", "fit", "delivery", "price", "looks")
 
 # --- truth -------------------------------------------------------------------
 STATE = "state"
-P_PURCHASE_7D = "p_purchase_7d"
+P_PURCHASE_7D = "p_purchase_7d"  # P(purchase in days d..d+6 | state on day d)
+P_PURCHASE_NEXT_7D = "p_purchase_next_7d"  # P(purchase in days d+1..d+7 | state and purchase on day d)
 EXPECTED_UNITS = "expected_units"
 JOURNEY_STATES = ("dormant", "browsing", "comparing", "ready", "churned")
 
@@ -108,4 +109,5 @@ TRUTH_TABLES = (
     "truth_products",
     "truth_users",
     "truth_reviews",
+    "truth_order_lines",
 )

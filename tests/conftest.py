@@ -20,11 +20,15 @@ def quick_world() -> labkit.World:
 
 @pytest.fixture(scope="session")
 def real_data() -> Path:
-    """The folder of real datasets ($LABKIT_REAL_DATA); skip when unset, fail in CI when missing."""
+    """The folder of real datasets ($LABKIT_REAL_DATA); skip when unset, fail when required.
+
+    ``.ci/run`` sets ``LABKIT_REQUIRE_REAL_DATA=1``, so this project's CI fails rather than
+    skips when the data is missing; a learner (or a GitHub runner) without it gets a skip.
+    """
     value = os.environ.get(REAL_DATA_ENV)
     if not value:
-        if os.environ.get("CI"):
-            pytest.fail(f"{REAL_DATA_ENV} is not set; CI must point it at ../shared/data")
+        if os.environ.get("LABKIT_REQUIRE_REAL_DATA"):
+            pytest.fail(f"{REAL_DATA_ENV} is not set but LABKIT_REQUIRE_REAL_DATA is: point it at ../shared/data")
         pytest.skip(f"{REAL_DATA_ENV} not set: real-data tests skipped (see data/README.md)")
     path = Path(value)
     if not path.is_dir():

@@ -87,23 +87,25 @@ def test_referential_integrity_and_ranges(quick_world):
     assert w.images().shape == (len(products), 64, 64, 3)
 
 
-def _purchase_within_7d(world: labkit.World) -> tuple[np.ndarray, np.ndarray]:
+def _purchase_windows(world: labkit.World, column: str, offset: int) -> tuple[np.ndarray, np.ndarray]:
+    """(truth probability, observed purchase in days d+offset .. d+offset+6) per labelled user-day."""
     cal, orders = world.table("calendar"), world.table("orders")
     n_days, n_users = len(cal), len(world.table("users"))
     start = cal[S.DATE].iloc[0]
     day = ((orders[S.TIMESTAMP].dt.normalize() - start).dt.days).to_numpy()
-    buys = np.zeros((n_days + 7, n_users), dtype=bool)
+    buys = np.zeros((n_days + 8, n_users), dtype=bool)
     buys[day, orders[S.USER_ID].to_numpy()] = True
-    ahead = np.cumsum(buys[::-1], axis=0)[::-1]
-    within = (ahead[:n_days] - ahead[7: n_days + 7]) > 0
+    ahead = np.cumsum(buys[::-1], axis=0)[::-1]  # purchases from day d to the end
+    within = (ahead[offset: n_days + offset] - ahead[offset + 7: n_days + offset + 7]) > 0
     ud = world.truth("truth_user_days")
-    ud = ud[ud[S.DATE] <= cal[S.DATE].iloc[-8]]
+    ud = ud[ud[S.DATE] <= cal[S.DATE].iloc[-9]]
     d = ((ud[S.DATE] - start).dt.days).to_numpy()
-    return ud[S.P_PURCHASE_7D].to_numpy().astype(float), within[d, ud[S.USER_ID].to_numpy()]
+    return ud[column].to_numpy().astype(float), within[d, ud[S.USER_ID].to_numpy()]
 
 
-def test_truth_purchase_probability_is_calibrated(quick_world):
-    p, y = _purchase_within_7d(quick_world)
+@pytest.mark.parametrize("column, offset", [(S.P_PURCHASE_7D, 0), (S.P_PURCHASE_NEXT_7D, 1)])
+def test_truth_purchase_probability_is_calibrated(quick_world, column, offset):
+    p, y = _purchase_windows(quick_world, column, offset)
     # overall rate within a generous sampling band (user-days of one user are correlated)
     se = np.sqrt(p.mean() * (1 - p.mean()) / (len(p) / 30))
     assert abs(y.mean() - p.mean()) < 3 * se

@@ -69,7 +69,7 @@ def build_calendar(start_date: str, n_days: int) -> pd.DataFrame:
     return pd.DataFrame({
         S.DATE: dates,
         S.DAY: np.arange(n_days, dtype=np.int32),
-        S.WEEKDAY: dates.weekday.astype(np.int8),
+        S.WEEKDAY: dates.day_of_week.astype(np.int8),
         S.IS_HOLIDAY: np.array([h != "" for h in holiday]),
         S.HOLIDAY_NAME: holiday,
         S.FESTIVAL: festival,

@@ -121,7 +121,7 @@ def _mojibake(values: np.ndarray) -> np.ndarray:
     return np.array([str(v).replace("'", "\u2019").encode("utf-8").decode("cp1252") for v in values], dtype=object)
 
 
-def _raw_orders(w: dict, rng: np.random.Generator, export_end: pd.Timestamp) -> _Table:
+def _raw_orders(w: dict, rng: np.random.Generator) -> _Table:
     o, products = w["orders"], w["products"]
     title = products[S.TITLE].to_numpy()
     st = o[S.STATUS].to_numpy()
@@ -342,7 +342,7 @@ def write_raw_export(w: dict, out: Path, seed: int) -> dict[str, object]:
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 7]))
     out.mkdir(parents=True, exist_ok=True)
     end = pd.Timestamp(w["calendar"][S.DATE].iloc[-1]) + pd.Timedelta(days=1)
-    tables = {"orders": _raw_orders(w, rng, end), "products": _raw_products(w, rng), "users": _raw_users(w, rng),
+    tables = {"orders": _raw_orders(w, rng), "products": _raw_products(w, rng), "users": _raw_users(w, rng),
               "reviews": _raw_texts(w, rng, "reviews"), "messages": _raw_texts(w, rng, "messages"),
               "events": _raw_events(w, rng)}
     files = {"orders": "orders.csv", "products": "products.csv", "users": "customers.csv",

@@ -51,12 +51,12 @@ def build_world(profile: Profile | str = "quick", seed: int = 0) -> dict[str, ob
     reviews, review_truth = build_reviews(rngs["reviews"], orders, line_truth, cat, pop, start, prof.n_days)
     messages = build_messages(rngs["messages"], orders, line_truth, cat, log, start, prof.n_days)
     events = _events_table(rngs["events"], log, pop, start)
-    p7 = purchase_within_7d(log, pop, params)
+    p7, p_next = purchase_within_7d(log, pop, params)
     return {
         "calendar": calendar, "products": cat.products, "users": pop.users,
         "prices": price_table(cat, calendar), "events": events, "orders": orders,
         "reviews": reviews, "messages": messages,
-        "truth_user_days": _user_days(log.states, p7, calendar),
+        "truth_user_days": _user_days(log.states, p7, p_next, calendar),
         "truth_product_days": _product_days(cat, log, calendar),
         "truth_products": cat.truth, "truth_users": pop.truth, "truth_reviews": review_truth,
         "truth_order_lines": line_truth,
@@ -83,12 +83,13 @@ def _events_table(rng: np.random.Generator, log, pop, start: pd.Timestamp) -> pd
     })
 
 
-def _user_days(states: np.ndarray, p7: np.ndarray, calendar: pd.DataFrame) -> pd.DataFrame:
+def _user_days(states: np.ndarray, p7: np.ndarray, p_next: np.ndarray, calendar: pd.DataFrame) -> pd.DataFrame:
     day, user = np.nonzero(states >= 0)
     return pd.DataFrame({
         S.DATE: calendar[S.DATE].to_numpy()[day], S.USER_ID: user.astype(np.int32),
         S.STATE: pd.Categorical.from_codes(states[day, user], categories=list(S.JOURNEY_STATES)),
         S.P_PURCHASE_7D: p7[day, user].astype(np.float32),
+        S.P_PURCHASE_NEXT_7D: p_next[day, user].astype(np.float32),
     })
 
 
@@ -124,7 +125,7 @@ def write_world(world: dict[str, object], out: Path | str, seed: int, raw: bool 
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "truth").mkdir(parents=True)
     files: dict[str, dict[str, object]] = {}
-    for name in (*S.OBSERVED_TABLES, *S.TRUTH_TABLES, "truth_order_lines"):
+    for name in (*S.OBSERVED_TABLES, *S.TRUTH_TABLES):
         df = world[name]
         path = tmp / ("truth" if name.startswith("truth") else ".") / f"{name}.parquet"
         df.to_parquet(path, index=False, compression="zstd")
@@ -142,9 +143,13 @@ def write_world(world: dict[str, object], out: Path | str, seed: int, raw: bool 
         "journey_states": list(S.JOURNEY_STATES),
         "truth_note": "tables under truth/ are hidden ground truth: never use them as features",
     }
-    if raw:
-        from .dirty import write_raw_export
-        manifest["raw_export"] = write_raw_export(world, tmp / "raw", seed)
+    try:
+        if raw:
+            from .dirty import write_raw_export
+            manifest["raw_export"] = write_raw_export(world, tmp / "raw", seed)
+    except Exception:
+        shutil.rmtree(tmp, ignore_errors=True)  # never leave a half-written world behind
+        raise
     for info in files.values():
         info["sha256"] = _sha256(tmp / str(info["path"]))
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")

@@ -248,16 +248,36 @@ def simulate(rng: np.random.Generator, cat: Catalog, pop: Population, effects: d
     return JourneyLog(states, wake_day, buy_day, cat_ev, cat_or, cat_or, expected, cat_q)
 
 
-def purchase_within_7d(log: JourneyLog, pop: Population, params: JourneyParams, horizon: int = 7,
-                       chunk: int = 2048) -> np.ndarray:
-    """Exact P(at least one purchase in days d..d+6 | state on day d), shape (n_days, n_users).
+def _step(q: np.ndarray, wake: np.ndarray, buy: np.ndarray | float, P: JourneyParams) -> np.ndarray:
+    """One backward step: no-purchase mass of tomorrow's window seen from today's states."""
+    nxt = np.concatenate([q[:, 1:], np.ones((5, 1, q.shape[2]))], axis=1)
+    q0 = (1 - wake - P.churn) * nxt[DORMANT] + wake * nxt[BROWSING] + P.churn * nxt[CHURNED]
+    q1 = (P.browse_to_compare * nxt[COMPARING] + P.browse_to_dormant * nxt[DORMANT]
+          + (1 - P.browse_to_compare - P.browse_to_dormant) * nxt[BROWSING])
+    q2 = (P.compare_to_ready * nxt[READY] + P.compare_to_browse * nxt[BROWSING]
+          + P.compare_to_dormant * nxt[DORMANT]
+          + (1 - P.compare_to_ready - P.compare_to_browse - P.compare_to_dormant) * nxt[COMPARING])
+    stay = 1 - P.ready_to_dormant - P.ready_to_compare
+    q3 = (1 - buy) * (P.ready_to_dormant * nxt[DORMANT] + P.ready_to_compare * nxt[COMPARING] + stay * nxt[READY])
+    return np.stack([q0, q1, q2, q3, np.ones_like(q0)])
 
-    Backward recursion on the chain with "no purchase yet" as the surviving mass; the days
-    after the world's end reuse the last day's calendar effects.
+
+def purchase_within_7d(log: JourneyLog, pop: Population, params: JourneyParams, horizon: int = 7,
+                       chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Exact purchase probabilities from the hidden chain, each of shape (n_days, n_users).
+
+    Returns ``(p_7d, p_next_7d)``: ``p_7d`` = P(a purchase in days d..d+6 | state on day d);
+    ``p_next_7d`` = P(a purchase in days d+1..d+7 | state on day d and whether the user bought
+    on day d) — the oracle for a cut-off at the end of day d (03). Backward recursion with
+    "no purchase yet" as the surviving mass; days after the world's end reuse the last
+    day's calendar effects.
     """
     P = params
     n_days, n = log.states.shape
     out = np.full((n_days, n), np.nan, dtype=np.float32)
+    out_next = np.full((n_days, n), np.nan, dtype=np.float32)
+    bought = np.zeros((n_days, n), dtype=bool)
+    bought[log.orders["day"], log.orders["user"]] = True
     ext = np.arange(n_days + horizon).clip(max=n_days - 1)
     wake_day, buy_day = log.wake_day[ext], log.buy_day[ext]
     for lo in range(0, n, chunk):
@@ -266,18 +286,14 @@ def purchase_within_7d(log: JourneyLog, pop: Population, params: JourneyParams, 
         buy = buy_day[:, None]
         q = np.ones((5, n_days + horizon, len(act)))  # q[s, d] = P(no purchase in the window)
         for _ in range(horizon):
-            nxt = np.concatenate([q[:, 1:], np.ones((5, 1, len(act)))], axis=1)
-            q0 = (1 - wake - P.churn) * nxt[DORMANT] + wake * nxt[BROWSING] + P.churn * nxt[CHURNED]
-            q1 = (P.browse_to_compare * nxt[COMPARING] + P.browse_to_dormant * nxt[DORMANT]
-                  + (1 - P.browse_to_compare - P.browse_to_dormant) * nxt[BROWSING])
-            q2 = (P.compare_to_ready * nxt[READY] + P.compare_to_browse * nxt[BROWSING]
-                  + P.compare_to_dormant * nxt[DORMANT]
-                  + (1 - P.compare_to_ready - P.compare_to_browse - P.compare_to_dormant) * nxt[COMPARING])
-            stay = 1 - P.ready_to_dormant - P.ready_to_compare
-            q3 = (1 - buy) * (P.ready_to_dormant * nxt[DORMANT] + P.ready_to_compare * nxt[COMPARING]
-                              + stay * nxt[READY])
-            q = np.stack([q0, q1, q2, q3, np.ones_like(q0)])
+            q = _step(q, wake, buy, P)
         st = log.states[:, lo: lo + chunk]
-        qs = np.take_along_axis(q[:, :n_days], np.maximum(st, 0)[None].astype(np.int64), 0)[0]
+        idx = np.maximum(st, 0)[None].astype(np.int64)
+        qs = np.take_along_axis(q[:, :n_days], idx, 0)[0]
         out[:, lo: lo + chunk] = np.where(st >= 0, 1 - qs, np.nan)
-    return out
+        # tomorrow's window seen from today, conditioned on today's purchase (buy=0: no purchase)
+        qn = np.take_along_axis(_step(q, wake, 0.0, P)[:, :n_days], idx, 0)[0]
+        after_buy = q[DORMANT, 1: n_days + 1]
+        qn = np.where(bought[:, lo: lo + chunk], after_buy, qn)
+        out_next[:, lo: lo + chunk] = np.where(st >= 0, 1 - qn, np.nan)
+    return out, out_next
