@@ -108,7 +108,8 @@ def run_course(profile: str | None = None, only: list[str] | None = None, datase
     paths = notebook_paths(only)
     if not paths:
         raise ValueError("no course notebooks found to run")
-    for path in tqdm(paths, desc=f"course ({profile})", unit="notebook"):
+    # disable=False: the course bar shows even though TQDM_DISABLE quiets bars inside notebooks
+    for path in tqdm(paths, desc=f"course ({profile})", unit="notebook", disable=False):
         if dataset and "DATASET" not in notebook_parameters(path):
             print(f"skip {path.name}: it has no real-data track (no DATASET parameter)")
             continue

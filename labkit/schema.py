@@ -111,3 +111,19 @@ TRUTH_TABLES = (
     "truth_reviews",
     "truth_order_lines",
 )
+
+# --- splits, labels and features (02_feature_extraction) -----------------------
+# Added for labkit.splits, labkit.labels and labkit.features; every later notebook
+# reads its samples through these names.
+PART = "part"  # warmup, train, valid, test (labkit.splits.PARTS)
+CUTOFF = "cutoff"  # last day of history of a purchase-intent sample (a date at midnight)
+ORIGIN = "origin"  # last day of history of a demand forecast (a date at midnight)
+HORIZON = "horizon"  # days ahead of the origin, 1..14
+TARGET_DATE = "target_date"  # the forecast day: origin + horizon days
+UNITS = "units"  # units ordered of a product on a day (all ordered units, whatever the later status)
+PURCHASE_NEXT_7D = "purchase_next_7d"  # label: an order in the 7 days after the cut-off day
+SENTIMENT = "sentiment"  # label id: 0 negative (1-2 stars), 1 neutral (3), 2 positive (4-5)
+SENTIMENT_NAME = "sentiment_name"
+SENTIMENTS = ("negative", "neutral", "positive")
+INTENT_ID = "intent_id"  # index of the intent in INTENTS
+UNITS_28D = "units_28d"  # cold-start label: units in the first 28 days after launch

@@ -51,10 +51,15 @@ def _check(found: pd.Series, faults, table, kind):
 
 
 def test_manifest_counts_match_fault_rows(raw):
-    world, faults, _ = raw
+    world, faults, load = raw
     for table, info in world.manifest["raw_export"]["tables"].items():
-        counts = faults[faults["table"] == table].groupby("kind").size().to_dict()
-        assert counts == info["faults"], table
+        f = faults[faults["table"] == table]
+        assert f.groupby("kind").size().to_dict() == info["faults"], table
+        assert {k: g["row"].tolist() for k, g in f.groupby("kind")} == info["fault_rows"], table
+        # the manifest's ids are the raw file's key values on those rows
+        key = load(table)[info["key"]].astype(str).to_numpy()
+        for kind, rows in info["fault_rows"].items():
+            assert key[rows].tolist() == info["fault_ids"][kind], (table, kind)
 
 
 def test_order_faults_are_present(raw):

@@ -22,6 +22,8 @@ CUSTOMER_OFFSET = 10_000
 NON_PRODUCT_CODES = (("POST", "POSTAGE"), ("M", "Manual"), ("BANK CHARGES", "Bank Charges"),
                      ("DOT", "DOTCOM POSTAGE"), ("AMAZONFEE", "AMAZON FEE"))
 TEST_ACCOUNTS = 5
+KEY_COLUMN = {"orders": "LineID", "events": "EventID", "products": "StockCode", "users": "CustomerID",
+              "reviews": "ReviewID", "messages": "MessageID"}
 EMOJI = ("😍", "👍", "🔥", "😡", "✨", "🙂")
 
 
@@ -350,6 +352,7 @@ def write_raw_export(w: dict, out: Path, seed: int) -> dict[str, object]:
     faults, info = [], {}
     for name, table in tables.items():
         df, f = table.finish()
+        f["id"] = df[KEY_COLUMN[name]].iloc[f["row"].to_numpy()].astype(str).to_numpy()
         faults.append(f)
         path = out / files[name]
         if name == "events":
@@ -361,8 +364,10 @@ def write_raw_export(w: dict, out: Path, seed: int) -> dict[str, object]:
             df.to_json(path, orient="records", lines=True, force_ascii=False)
         else:
             df.to_csv(path, index=False)
-        info[name] = {"file": files[name], "rows": int(len(df)),
-                      "faults": {k: int(v) for k, v in f.groupby("kind").size().items()}}
+        info[name] = {"file": files[name], "rows": int(len(df)), "key": KEY_COLUMN[name],
+                      "faults": {k: int(v) for k, v in f.groupby("kind").size().items()},
+                      "fault_rows": {k: g["row"].tolist() for k, g in f.groupby("kind")},
+                      "fault_ids": {k: g["id"].tolist() for k, g in f.groupby("kind")}}
     all_faults = pd.concat(faults, ignore_index=True)
     all_faults.to_parquet(out / "faults.parquet", index=False)
     return {"folder": "raw", "export_end": str(end), "tables": info, "fault_rows": "raw/faults.parquet",

@@ -1,0 +1,54 @@
+"""Small helpers shared by the feature modules: id indexes, one-hot columns, checks (02)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as S
+
+NEVER_DAYS = 999.0  # "days since" value for something that never happened before the cut-off
+ORDER_LINE_COLUMNS = (S.USER_ID, S.PRODUCT_ID, S.ORDER_ID, S.QUANTITY, S.UNIT_PRICE, S.TIMESTAMP)
+
+
+def require(df: pd.DataFrame, columns: tuple[str, ...] | list[str], name: str) -> None:
+    """Raise a ValueError naming ``name`` and the missing columns."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{name}: missing column(s) {missing}; got {list(df.columns)}")
+
+
+def check_order_lines(orders: pd.DataFrame) -> pd.DataFrame:
+    """The canonical order-line table (synthetic or cleaned real data) without guest lines."""
+    require(orders, ORDER_LINE_COLUMNS, "orders")
+    if not pd.api.types.is_datetime64_any_dtype(orders[S.TIMESTAMP]):
+        raise ValueError(f"orders: column {S.TIMESTAMP!r} must be datetime64, got {orders[S.TIMESTAMP].dtype}")
+    return orders.loc[orders[S.USER_ID].notna()]
+
+
+def sorted_index(values: pd.Series | np.ndarray) -> pd.Index:
+    """A sorted Index of the distinct non-missing ids (ints or strings)."""
+    return pd.Index(pd.unique(pd.Series(values).dropna())).sort_values()
+
+
+def category_codes(products: pd.DataFrame | None, product_index: pd.Index) -> tuple[np.ndarray, list[str]]:
+    """Category code of each product of ``product_index`` and the category names (one "all" if none)."""
+    if products is None or S.CATEGORY not in products.columns:
+        return np.zeros(len(product_index), dtype=np.int64), ["all"]
+    cats = products.set_index(S.PRODUCT_ID)[S.CATEGORY].reindex(product_index).fillna("unknown").astype(str)
+    names = sorted(cats.unique())
+    return pd.Index(names).get_indexer(cats).astype(np.int64), names
+
+
+def one_hot(values: pd.Series, prefix: str, levels: list[str] | None = None) -> pd.DataFrame:
+    """0/1 float32 columns ``<prefix>_<level>`` for the sorted levels (or the given ones)."""
+    values = values.astype("string").fillna("unknown")
+    levels = sorted(values.unique()) if levels is None else list(levels)
+    out = {f"{prefix}_{lv}": (values == lv).to_numpy(np.float32) for lv in levels}
+    return pd.DataFrame(out, index=values.index)
+
+
+def days_between(end_ns: int | np.ndarray, then_ns: np.ndarray) -> np.ndarray:
+    """Days from ``then_ns`` to ``end_ns`` (float), NEVER_DAYS where ``then_ns`` is missing (< 0)."""
+    d = (np.asarray(end_ns, dtype=np.float64) - then_ns) / 86_400e9
+    return np.where(then_ns < 0, NEVER_DAYS, d).astype(np.float32)
