@@ -24,7 +24,7 @@ import pandas as pd
 from . import schema as S
 from .features.asof import as_days
 from .features.common import check_order_lines, require
-from .splits import CourseSplit, assign_part, cold_start_products  # noqa: F401  (re-exported)
+from .splits import CourseSplit, assign_part
 
 DAY = pd.Timedelta(days=1)
 
@@ -129,13 +129,16 @@ def cold_start_labels(orders: pd.DataFrame, products: pd.DataFrame, split: Cours
                       days: int = 28) -> pd.DataFrame:
     """Products launched inside the data: units in their first ``days`` days (launch day included).
 
-    ``part`` is the part of the launch day; ``complete`` is False when the window runs
-    past the end of the data (those labels are too small and should not be scored).
+    ``part`` is the part of the launch day (warm-up launches count as train: a cold-start
+    model needs no history); ``complete`` is False when the window runs past the end of
+    the data (those labels are too small and should not be scored). A product launched in
+    a part's last 27 days has the end of its window in the next part: its features
+    (catalogue, text, image) are all known at launch, only the label reaches over.
     """
     require(products, [S.PRODUCT_ID, S.LAUNCH_DATE], "products")
     launch = products[S.LAUNCH_DATE].dt.normalize()
     new = products.loc[launch >= split.history_start, [S.PRODUCT_ID, S.LAUNCH_DATE]].copy()
-    new[S.PART] = assign_part(new[S.LAUNCH_DATE], split)
+    new[S.PART] = assign_part(new[S.LAUNCH_DATE], split, warmup_as_train=True)
     units = daily_units(orders).merge(new[[S.PRODUCT_ID, S.LAUNCH_DATE]], on=S.PRODUCT_ID)
     age = (units[S.DATE] - units[S.LAUNCH_DATE].dt.normalize()).dt.days
     first = units.loc[(age >= 0) & (age < days)].groupby(S.PRODUCT_ID)[S.UNITS].sum()

@@ -15,6 +15,8 @@ falls on the last day's weekday and every 7-day label window is one full week::
 
 ``quick`` (2023-01-02 .. 2023-12-31): train 2023-02-27 .. 2023-08-27, valid 2023-08-28 ..
 2023-10-22, test 2023-10-23 .. 2023-12-31 (Singles' Day, Black Friday and Christmas).
+``cpu``/``gpu`` (.. 2024-12-29): train 2023-02-27 .. 2024-04-14, valid .. 2024-08-04, test
+2024-08-05 .. 2024-12-29.
 The warm-up days only serve as history: no label window starts there. All dates are
 inclusive days (midnight timestamps); a cut-off's history is every row with a timestamp
 before the end of the cut-off day (:func:`labkit.features.asof.history`).

@@ -3,8 +3,10 @@
 A cut-off (or forecast origin) is the last day of history: a feature at cut-off ``c``
 may use every row whose timestamp is before the end of day ``c`` (midnight of c + 1),
 and nothing else. Every feature module of :mod:`labkit.features` takes its rows through
-:func:`history` or :class:`Timeline` (02_feature_extraction; the leakage tests in
-``tests/test_features.py`` check it).
+:func:`history` or :class:`Timeline` (event-level tables), :func:`cutoff_ends_ns` (many
+cut-offs at once) or :func:`day_window` (product x day panels), all built on
+``HISTORY_END`` (02_feature_extraction; the leakage tests in ``tests/test_features.py``
+plant future rows and check that no feature moves).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pandas as pd
 from .. import schema as S
 
 DAY_NS = 86_400 * 10**9
+HISTORY_END = pd.Timedelta(days=1)  # history ends at the midnight after the cut-off day: THE rule
 
 
 def as_days(values: object, name: str = "cutoffs") -> pd.DatetimeIndex:
@@ -29,7 +32,21 @@ def as_days(values: object, name: str = "cutoffs") -> pd.DatetimeIndex:
 
 def cutoff_end(cutoff: object) -> pd.Timestamp:
     """The first instant after cut-off day ``cutoff``: its history is everything before it."""
-    return pd.Timestamp(cutoff).normalize() + pd.Timedelta(days=1)
+    return pd.Timestamp(cutoff).normalize() + HISTORY_END
+
+
+def cutoff_ends_ns(cutoffs: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+    """:func:`cutoff_end` of many cut-offs at once, as int64 nanoseconds."""
+    days = pd.DatetimeIndex(np.asarray(cutoffs)).as_unit("ns").normalize()
+    return (days + HISTORY_END).asi8
+
+
+def day_window(cutoff_pos: np.ndarray, days: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Day positions [lo, hi) of the history of cut-off days at positions ``cutoff_pos`` of a
+    daily axis: the cut-off day and the ``days - 1`` before it (all earlier days when None)."""
+    hi = np.asarray(cutoff_pos) + 1
+    lo = np.zeros_like(hi) if days is None else np.maximum(hi - days, 0)
+    return lo, hi
 
 
 def _ns(values: pd.Series | np.ndarray) -> np.ndarray:

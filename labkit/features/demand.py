@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from .asof import as_days
+from .asof import as_days, day_window
 from .common import check_order_lines, one_hot, require
 
 LAGS = (1, 7, 14, 28)
@@ -29,7 +29,7 @@ KEYS = [S.ORIGIN, S.PRODUCT_ID, S.HORIZON, S.TARGET_DATE]
 
 def plain_calendar(dates: pd.DatetimeIndex) -> pd.DataFrame:
     """A calendar without holidays or festivals (for real data that brings none)."""
-    return pd.DataFrame({S.DATE: dates, S.WEEKDAY: dates.weekday.astype(np.int8), S.IS_HOLIDAY: False,
+    return pd.DataFrame({S.DATE: dates, S.WEEKDAY: dates.day_of_week.astype(np.int8), S.IS_HOLIDAY: False,
                          S.FESTIVAL: "", S.PROMO_INTENSITY: 0.0})
 
 
@@ -82,8 +82,7 @@ def _rolling(m: np.ndarray, live: np.ndarray, w: int) -> tuple[np.ndarray, np.nd
     c1 = np.concatenate([z, np.cumsum(m * live, axis=1)], axis=1)
     c2 = np.concatenate([z, np.cumsum(m * m * live, axis=1)], axis=1)
     cn = np.concatenate([z, np.cumsum(live, axis=1)], axis=1)
-    lo = np.maximum(np.arange(m.shape[1]) + 1 - w, 0)
-    hi = np.arange(m.shape[1]) + 1
+    lo, hi = day_window(np.arange(m.shape[1]), w)
     n = np.maximum(cn[:, hi] - cn[:, lo], 1)
     mean = (c1[:, hi] - c1[:, lo]) / n
     var = np.maximum((c2[:, hi] - c2[:, lo]) / n - mean ** 2, 0)
@@ -182,7 +181,7 @@ def demand_features(panel: pd.DataFrame, origins: object, horizon: int = 14,
     rows["is_holiday"] = t_cal[S.IS_HOLIDAY].to_numpy(np.float32)
     rows["is_festival"] = (t_cal[S.FESTIVAL].fillna("").to_numpy() != "").astype(np.float32)
     rows["promo_intensity"] = t_cal[S.PROMO_INTENSITY].to_numpy(np.float32)
-    doy = pd.DatetimeIndex(dates[tic]).dayofyear.to_numpy()
+    doy = pd.DatetimeIndex(dates[tic]).day_of_year.to_numpy()
     rows["season_sin"] = np.sin(2 * np.pi * doy / 365.25).astype(np.float32)
     rows["season_cos"] = np.cos(2 * np.pi * doy / 365.25).astype(np.float32)
     disc = panel[S.DISCOUNT].to_numpy(np.float64).reshape(len(pids), len(dates))

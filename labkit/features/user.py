@@ -15,8 +15,8 @@ import pandas as pd
 
 from .. import schema as S
 from .asof import Timeline, as_days, cutoff_end
-from .common import (category_codes, check_order_lines, days_between, one_hot, require, sorted_index)
-from .eventlog import build_event_log
+from .common import (category_codes, codes_of, check_order_lines, days_between, one_hot, require, sorted_index)
+from .eventlog import EventLog, build_event_log
 from .user_events import EventState, event_features
 
 ORDER_WINDOWS = (7, 30, 90)
@@ -29,7 +29,7 @@ class OrderState:
     """Order lines coded once, with running lifetime totals per user (RFM)."""
 
     def __init__(self, orders: pd.DataFrame, user_index: pd.Index):
-        code = user_index.get_indexer(orders[S.USER_ID])
+        code = codes_of(user_index, orders[S.USER_ID])
         lines = orders.loc[code >= 0]
         df = pd.DataFrame({
             "u": code[code >= 0],
@@ -43,7 +43,7 @@ class OrderState:
         d = tl.df
         self.u, self.q, self.v = d["u"].to_numpy(np.int64), d["q"].to_numpy(), d["v"].to_numpy()
         # an order counts from its first line; a product counts from the user's first line of it
-        self.first_line = ~d["o"].duplicated().to_numpy()
+        self.first_line = ~d[["u", "o"]].duplicated().to_numpy()
         p = d["p"].to_numpy(np.int64)
         self.first_product = ~pd.Series(self.u * (int(p.max(initial=0)) + 1) + p).duplicated().to_numpy()
         n = len(user_index)
@@ -103,12 +103,13 @@ def _population(cutoff: pd.Timestamp, signup: np.ndarray | None, orders: OrderSt
 
 def user_features(orders: pd.DataFrame, cutoffs: object, users: pd.DataFrame | None = None,
                   events: pd.DataFrame | None = None, products: pd.DataFrame | None = None,
-                  population: pd.DataFrame | None = None) -> pd.DataFrame:
+                  population: pd.DataFrame | None = None, log: EventLog | None = None) -> pd.DataFrame:
     """One row per (cut-off, user) with every user feature known at the end of the cut-off day.
 
     ``population`` (columns cutoff, user_id) restricts the rows, e.g. to the labelled ones;
     by default every user signed up by the cut-off (or, without ``users``, every user with
-    an order before its end). Rows are sorted by cut-off and user_id; features are float32.
+    an order before its end). ``log`` (an :class:`EventLog` of ``events``, users and
+    products) saves rebuilding it. Rows are sorted by cut-off and user_id; features are float32.
     """
     cut = as_days(cutoffs)
     orders = check_order_lines(orders)
@@ -116,11 +117,15 @@ def user_features(orders: pd.DataFrame, cutoffs: object, users: pd.DataFrame | N
         require(users, [S.USER_ID], "users")
     user_index = sorted_index(users[S.USER_ID] if users is not None else orders[S.USER_ID])
     ostate = OrderState(orders, user_index)
-    estate, cat_names = None, []
-    if events is not None:
+    estate = None
+    if log is None and events is not None:
         pidx = sorted_index(products[S.PRODUCT_ID]) if products is not None else sorted_index(events[S.PRODUCT_ID])
-        cat, cat_names = category_codes(products, pidx)
-        estate = EventState(build_event_log(events, user_index, pidx, cat))
+        cat, names = category_codes(products, pidx)
+        log = build_event_log(events, user_index, pidx, cat, names)
+    if log is not None:
+        if not log.user_index.equals(user_index):
+            raise ValueError("log: its users differ from those of users/orders; build it with the same users table")
+        estate = EventState(log)
     static = _static(users, user_index)
     given = None
     if population is not None:
@@ -139,7 +144,7 @@ def user_features(orders: pd.DataFrame, cutoffs: object, users: pd.DataFrame | N
     for c in cut:
         feats = ostate.features(c)
         if estate is not None:
-            feats.update(event_features(estate, c, cat_names))
+            feats.update(event_features(estate, c))
         rows = _population(c, signup, ostate, given)
         frame = pd.DataFrame({k: v[rows] for k, v in feats.items()})
         if signup is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import schema as S
-from .asof import DAY_NS, cutoff_end
+from .asof import cutoff_end
 from .common import days_between
 from .eventlog import CART, CLICK, PURCHASE, REMOVE, EventLog
 
@@ -47,7 +47,7 @@ def _count(u: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarr
     return np.bincount(u, weights=weights, minlength=n).astype(np.float32)
 
 
-def event_features(state: EventState, cutoff: object, category_names: list[str]) -> dict[str, np.ndarray]:
+def event_features(state: EventState, cutoff: object) -> dict[str, np.ndarray]:
     """All clickstream features of every user (arrays of length n_users) at ``cutoff``."""
     log = state.log
     n, tl = log.n_users, log.timeline
@@ -65,7 +65,8 @@ def event_features(state: EventState, cutoff: object, category_names: list[str])
         out[f"n_events_{w}d"] = types.sum(axis=1)
         out[f"n_sessions_{w}d"] = _count(u, n, log.prev_session[sl] < lo)
         out[f"n_products_{w}d"] = _count(u, n, log.prev_user_product[sl] < lo)
-        out[f"n_categories_{w}d"] = _count(u, n, log.prev_user_category[sl] < lo)
+        cats = np.bincount(u * log.n_categories + log.category[sl], minlength=n * log.n_categories).reshape(n, -1)
+        out[f"n_categories_{w}d"] = (cats > 0).sum(axis=1).astype(np.float32)
         out[f"dwell_min_{w}d"] = _count(u, n, log.dwell[sl] / 60.0)
         if w >= 7:
             # views/clicks of a product the user already viewed or clicked in the window
@@ -73,20 +74,18 @@ def event_features(state: EventState, cutoff: object, category_names: list[str])
             out[f"repeat_views_{w}d"] = _count(u, n, again.astype(np.float64))
             out[f"open_cart_{w}d"] = np.maximum(0, types[:, CART] - types[:, REMOVE] - types[:, PURCHASE])
         if w == 7:
-            cats = np.bincount(u * log.n_categories + log.category[sl],
-                               minlength=n * log.n_categories).reshape(n, -1)
             out["category_focus_7d"] = (cats.max(axis=1) / np.maximum(cats.sum(axis=1), 1)).astype(np.float32)
         if w == 30:
             out.update(_session_stats(log, lo, hi, n))
     out.update(_last_session(log, state, end))
-    for k, name in enumerate(S.EVENT_TYPES):
+    for k, name in enumerate(S.EVENT_TYPES[:-1]):  # the last purchase: days_since_last_order
         pos = state.last_pos[:, k]
         out[f"days_since_{name}"] = days_between(end, np.where(pos >= 0, log.time_ns[np.maximum(pos, 0)], -1))
     out["days_since_event"] = days_between(end, np.where(state.last_any >= 0,
                                                          log.time_ns[np.maximum(state.last_any, 0)], -1))
     total = np.maximum(state.cat_counts.sum(axis=1, keepdims=True), 1)
     share = (state.cat_counts / total).astype(np.float32)
-    for k, name in enumerate(category_names):
+    for k, name in enumerate(log.category_names):
         out[f"affinity_{name}"] = share[:, k]
     out["affinity_top"] = share.max(axis=1)
     return out
@@ -134,5 +133,3 @@ def _last_session(log: EventLog, state: EventState, end: int) -> dict[str, np.nd
         "last_event_is_cart": np.where(has, log.etype[i] == CART, 0).astype(np.float32),
     }
 
-
-__all__ = ["EVENT_WINDOWS", "EventState", "event_features", "DAY_NS"]
