@@ -84,8 +84,10 @@ def run_notebook(path: Path, out: Path, parameters: dict[str, object]) -> None:
 
     declared = notebook_parameters(path)
     params = {k: v for k, v in parameters.items() if k in declared}
+    if out.exists() and out.resolve() != path.resolve():
+        out.unlink()  # never report a stale failure from an earlier run
     try:
-        pm.execute_notebook(str(path), str(out), parameters=params, kernel_name="python3",
+        pm.execute_notebook(str(path), str(out), parameters=params, kernel_name="python3", language="python",
                             cwd=str(path.parent), progress_bar=False, log_output=False)
     except Exception as err:  # papermill raises PapermillExecutionError with ename/evalue
         raise _failure(path, out, err) from err
