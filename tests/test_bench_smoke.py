@@ -62,3 +62,89 @@ def test_fit_exponent_and_sizes(bench):
         bench.select_sizes("huge")
     args = bench.parse_args(["--quick", "--sizes", "small"])
     assert args.quick and args.sizes == "small"
+
+
+# --- benchmarks/bench_pipeline.py: cleaning (01) and feature building (02) ----------------
+
+PIPELINE = BENCH.with_name("bench_pipeline.py")
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    spec = importlib.util.spec_from_file_location("bench_pipeline", PIPELINE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def pipeline_result(pipeline):
+    sizes = {name: pipeline.QUICK_SIZES[name] for name in ("small", "large")}
+    return pipeline.run_benchmark(sizes, seed=0, timeout=120, real_data=False)
+
+
+def test_pipeline_result_structure(pipeline, pipeline_result):
+    res = pipeline_result
+    assert res["benchmark"] == "cleaning_and_features" and res["steps"] == list(pipeline.STEPS)
+    assert [(r["size"], r["step"]) for r in res["rows"]] == [
+        (size, step) for size in ("small", "large") for step in pipeline.STEPS]
+    for row in res["rows"]:
+        assert set(pipeline.ROW_KEYS) <= set(row)
+        spec = pipeline.QUICK_SIZES[row["size"]]
+        assert (row["users"], row["products"], row["days"]) == (spec["n_users"], spec["n_products"], spec["n_days"])
+        assert row["raw_rows"] > 0 and row["input_rows"] > 0 and row["seconds"] > 0
+        assert row["peak_rss_mb"] >= row["import_rss_mb"] > 0
+        assert math.isclose(row["rows_per_second"], row["input_rows"] / row["seconds"], rel_tol=0.01)
+    by = {(r["size"], r["step"]): r for r in res["rows"]}
+    small, large = by["small", "clean_pandas"], by["large", "clean_pandas"]
+    assert small["input_rows"] == small["raw_rows"] and large["raw_rows"] > small["raw_rows"]
+    assert set(small["detail"]["clean_rows"]) == {"users", "products", "orders", "events", "reviews", "messages"}
+    assert set(by["small", "clean_sql"]["detail"]["clean_rows"]) == {"orders", "events"}
+    assert by["small", "clean_sql"]["input_rows"] < small["raw_rows"]
+    from labkit.features import FEATURE_ARTIFACTS
+
+    assert by["small", "features"]["detail"]["artifacts"] == len(FEATURE_ARTIFACTS)
+    for step in pipeline.STEPS:
+        assert isinstance(res["exponents_vs_raw_rows"][step]["time"], float)
+    assert res["targets"]["cpu_clean_plus_features_ok"] is None  # no `cpu` profile among tiny sizes
+    assert "skipped" in res["online_retail"]
+    json.dumps(res)  # serialisable as written to benchmarks/out/
+
+
+def test_pipeline_leaves_repo_artifacts_alone(pipeline_result):
+    # build_features ran under a temporary $LABKIT_ROOT: nothing of the tiny worlds reached the repo
+    # (the benchmark's worlds are folders named "world"; the repo's are "<profile>-seed<seed>")
+    manifest = Path(__file__).resolve().parents[1] / "artifacts" / "quick" / "features" / "manifest.json"
+    if manifest.exists():
+        built = json.loads(manifest.read_text()).get("artifacts", {})
+        assert all(config.get("world") != "world" for config in built.values())
+
+
+def test_pipeline_markdown_and_args(pipeline, pipeline_result, tmp_path):
+    table = pipeline.markdown_table(pipeline_result)
+    lines = table.splitlines()
+    assert lines[0].startswith("| size | profile | users | raw rows | step |")
+    assert len(lines[0].split("|")) == len(lines[1].split("|"))
+    assert sum(ln.startswith("| small |") or ln.startswith("| large |") for ln in lines) == 2 * len(pipeline.STEPS)
+    assert table.count("scaling exponent") == len(pipeline.STEPS) and "UCI Online Retail: skipped" in table
+    path = pipeline.write_result(pipeline_result, tmp_path / "out" / "pipeline.json")
+    assert json.loads(path.read_text())["rows"][0]["size"] == "small"
+    assert pipeline.SIZES["large"] == {"profile": "cpu"}
+    assert {k: v for k, v in pipeline.SIZES.items()} == {k: v for k, v in pipeline._bw.SIZES.items()}
+    assert pipeline.select_steps("features,clean_sql") == ("features", "clean_sql")
+    with pytest.raises(SystemExit):
+        pipeline.select_steps("train")
+    with pytest.raises(SystemExit):
+        pipeline.select_sizes("huge", quick=True)
+    args = pipeline.parse_args(["--quick", "--sizes", "small", "--steps", "features"])
+    assert args.quick and args.sizes == "small" and args.steps == "features"
+    assert "skipped" in pipeline.run_real(None) and "skipped" in pipeline.run_real(str(tmp_path))
+
+
+@pytest.mark.real_data
+def test_pipeline_online_retail_row(pipeline, real_data):
+    row = pipeline.run_real(str(real_data), timeout=120)
+    if "skipped" in row:
+        pytest.skip(row["skipped"])
+    assert row["lines"] == row["clean_rows"] + row["quarantined_rows"] > 0
+    assert row["seconds"] >= row["load_seconds"] and isinstance(row["ok"], bool)

@@ -85,3 +85,25 @@ def test_course_failure_names_notebook_and_cell(tmp_path, monkeypatch):
     message = str(err.value)
     assert "01_data_cleaning.ipynb failed at cell 2" in message and "ZeroDivisionError" in message
     assert (tmp_path / "runs" / "quick" / "01_data_cleaning.ipynb").exists()  # partial output kept
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize("stem, expected", [
+    ("01_data_cleaning", {"rows_raw": 541_909, "cancellations_matched": None}),
+    ("02_feature_extraction", {"leakage_check_passed": 1, "baseline_intent_auc": None}),
+])
+def test_real_data_track_runs_on_online_retail(real_data, tmp_path, stem, expected):
+    """The same notebook, one parameter: DATASET="online_retail" on the real UCI export."""
+    out = tmp_path / f"{stem}-online_retail.ipynb"
+    run_notebook(ROOT / "notebooks" / f"{stem}.ipynb", out,
+                 {"PROFILE": "quick", "DATASET": "online_retail", "DATA_DIR": str(real_data)})
+    recorded = labkit.load_metrics("quick")[f"{stem}:online_retail"]
+    for name, value in expected.items():
+        assert name in recorded
+        if value is not None:
+            assert recorded[name] == value
+    if stem == "01_data_cleaning":
+        assert recorded["rows_clean"] + recorded["rows_quarantined"] == recorded["rows_raw"]
+        assert recorded["cancellations_matched"] > 5_000
+    else:
+        assert 0.6 < recorded["baseline_intent_auc"] < 0.9

@@ -41,11 +41,12 @@ def value_shapes(values: pd.Series, top: int = 8) -> pd.Series:
     return shape.value_counts().head(top).rename("rows")
 
 
-def duplicate_summary(df: pd.DataFrame, key: str) -> pd.Series:
-    """Exact duplicate rows, and rows sharing ``key`` with another row but differing elsewhere."""
-    if key not in df.columns:
+def duplicate_summary(df: pd.DataFrame, key: str | None = None) -> pd.Series:
+    """Exact duplicate rows, and (given a row ``key``) rows sharing it but differing elsewhere."""
+    if key is not None and key not in df.columns:
         raise ValueError(f"duplicate_summary: column {key!r} not found; columns are {list(df.columns)}")
     exact = df.duplicated(keep="first")
-    same_key = df[key].duplicated(keep="first")
-    return pd.Series({"rows": len(df), "exact_duplicates": int(exact.sum()),
-                      "same_key_other_values": int((same_key & ~exact).sum())})
+    out = {"rows": len(df), "exact_duplicates": int(exact.sum())}
+    if key is not None:
+        out["same_key_other_values"] = int((df[key].duplicated(keep="first") & ~exact).sum())
+    return pd.Series(out)

@@ -25,8 +25,10 @@ _INTEGER = r"^\s*[+-]?\d+\s*$"
 
 def _arrow(values: pd.Series) -> pa.ChunkedArray:
     """The column as an Arrow string array, missing values as ``""``."""
-    arr = pa.chunked_array([pa.array(values.astype("str").array)]).cast(pa.large_string())
-    return pc.fill_null(arr, "")
+    arr = pa.array(values.astype("str").array)
+    if not isinstance(arr, pa.ChunkedArray):
+        arr = pa.chunked_array([arr])
+    return pc.fill_null(arr.cast(pa.large_string()), "")
 
 
 def _fail(column: str, values: pd.Series, bad: np.ndarray, expected: str) -> None:
@@ -56,9 +58,10 @@ def parse_price(values: pd.Series, column: str = "price", errors: str = "raise")
     Introduced in 01_data_cleaning.
     """
     _check_errors(errors)
-    s = pc.replace_substring_regex(_arrow(values), _PRICE_JUNK, "")
+    raw = _arrow(values)
+    s = pc.replace_substring_regex(raw, _PRICE_JUNK, "")
     ok = pc.match_substring_regex(s, _NUMBER)
-    empty = pc.equal(s, "")
+    empty = pc.equal(pc.utf8_trim_whitespace(raw), "")
     bad = ~np.asarray(pc.or_(ok, empty).to_numpy(zero_copy_only=False), dtype=bool)
     if errors == "raise" and bad.any():
         _fail(column, values, bad, "prices like '12.50', '£1,234.50' or '12.50 GBP'")
@@ -74,13 +77,20 @@ def parse_integer(values: pd.Series, column: str = "value", errors: str = "raise
     ``errors="coerce"``, become ``<NA>``.
     """
     _check_errors(errors)
-    arr = pc.utf8_trim_whitespace(_arrow(values))
-    ok = pc.match_substring_regex(arr, _INTEGER)
-    bad = ~np.asarray(pc.or_(ok, pc.equal(arr, "")).to_numpy(zero_copy_only=False), dtype=bool)
-    if errors == "raise" and bad.any():
-        _fail(column, values, bad, "integers")
-    arr = pc.if_else(ok, arr, pa.scalar(None, pa.large_string()))
-    ints = pc.cast(arr, pa.int64())
+    raw = _arrow(values)
+    try:  # fast path: every value is a plain integer ("42", "-7")
+        ints = pc.cast(raw, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        arr = pc.utf8_trim_whitespace(raw)
+        ok = pc.match_substring_regex(arr, _INTEGER)
+        bad = ~np.asarray(pc.or_(ok, pc.equal(arr, "")).to_numpy(zero_copy_only=False), dtype=bool)
+        if errors == "raise" and bad.any():
+            _fail(column, values, bad, "integers")
+        arr = pc.if_else(ok, pc.replace_substring_regex(arr, r"^\+", ""), pa.scalar(None, pa.large_string()))
+        try:
+            ints = pc.cast(arr, pa.int64())
+        except pa.ArrowInvalid as err:
+            raise ValueError(f"column {column!r}: an integer outside the int64 range ({err})") from None
     return pd.Series(pd.array(ints.to_pandas(types_mapper=pd.ArrowDtype).astype("Int64")),
                      index=values.index, name=values.name)
 
@@ -100,6 +110,8 @@ def parse_timestamp(values: pd.Series, column: str = "timestamp", errors: str = 
     ``column`` or, with ``errors="coerce"``, become NaT.
     """
     _check_errors(errors)
+    if unit not in ("s", "ms", "us", "ns"):
+        raise ValueError(f"unit must be 's', 'ms', 'us' or 'ns', got {unit!r}")
     arr = pc.utf8_trim_whitespace(_arrow(values))
     # fast path: the common plain format, parsed in Arrow
     fast = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
@@ -130,7 +142,8 @@ def _label_key(value: str) -> str:
     return re.sub(r"[\s_\-]+", "_", value.strip().lower()).strip("_")
 
 
-def label_mapping(values: Iterable[object], vocabulary: Iterable[str], cutoff: float = 0.75) -> dict[object, str | None]:
+def label_mapping(values: Iterable[object], vocabulary: Iterable[str],
+                  cutoff: float = 0.75) -> dict[object, str | None]:
     """Map each distinct raw label to its vocabulary label, or ``None`` if unknown (01_data_cleaning).
 
     A label matches when its key (lower case, whitespace/``-``/``_`` runs as ``_``) equals
@@ -182,23 +195,33 @@ def canonical_label(values: pd.Series, vocabulary: Iterable[str], cutoff: float 
     return pd.Series(labels, index=values.index, name=values.name, dtype="str")
 
 
-def duplicate_flags(df: pd.DataFrame, key: str | list[str]) -> tuple[pd.Series, pd.Series]:
+def duplicate_flags(df: pd.DataFrame, key: str | list[str],
+                    key_values: pd.Series | np.ndarray | None = None) -> tuple[pd.Series, pd.Series]:
     """``(exact, conflicting)`` row flags; the first occurrence of each key is kept (01_data_cleaning).
 
     ``exact``: the row is identical, in every column, to an earlier row. ``conflicting``:
     an earlier row has the same ``key`` but the row is not an exact copy of an earlier
-    one. Only rows with a repeated key are compared in full, so this is fast.
+    one. Only rows with a repeated key are compared in full, so this is fast;
+    ``key_values`` (e.g. the parsed integer ids) replaces the key columns' text when given.
     """
     cols = [key] if isinstance(key, str) else list(key)
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise ValueError(f"duplicate key column(s) {missing} not in the table; columns are {list(df.columns)}")
-    repeated = df.duplicated(cols, keep=False).to_numpy()
+    if key_values is not None:
+        if len(key_values) != len(df):
+            raise ValueError(f"key_values has {len(key_values)} values for {len(df)} rows")
+        codes, _ = pd.factorize(np.asarray(key_values), use_na_sentinel=False)
+    else:
+        codes = df.groupby(cols, sort=False, dropna=False).ngroup().to_numpy()
+    # codes number keys in order of first appearance: a row repeats a key iff its code is
+    # not above the largest code seen before it
+    repeated = np.bincount(codes)[codes] > 1 if len(codes) else np.zeros(0, dtype=bool)
+    later = codes <= np.maximum.accumulate(np.r_[-1, codes[:-1]]) if len(codes) else repeated
     exact = np.zeros(len(df), dtype=bool)
     if repeated.any():
         exact[repeated] = df[repeated].duplicated(keep="first").to_numpy()
-    conflicting = df.duplicated(cols, keep="first").to_numpy() & ~exact
-    return pd.Series(exact, index=df.index), pd.Series(conflicting, index=df.index)
+    return pd.Series(exact, index=df.index), pd.Series(later & ~exact, index=df.index)
 
 
 def code_to_id(values: pd.Series, pattern: str, offset: int = 0) -> pd.Series:
@@ -218,20 +241,24 @@ def code_to_id(values: pd.Series, pattern: str, offset: int = 0) -> pd.Series:
     return pd.Series(out, index=values.index, name=values.name)
 
 
-def extreme_threshold(quantity: pd.Series, quantile: float = 0.999, factor: float = 10.0) -> float:
-    """Quantity above which an order line is an outlier: ``factor`` × the ``quantile`` of positive quantities.
+def extreme_threshold(quantity: pd.Series, quantile: float = 0.9, gap: float = 10.0) -> float:
+    """Quantity above which an order line is a typing error, not an order (01_data_cleaning).
 
-    The 99.9th percentile ignores the handful of absurd lines (they are far rarer than
-    0.1 %), and ten times it leaves a wide margin above any genuine bulk line
-    (01_data_cleaning explains the choice and shows the tail).
+    Look at the distinct positive quantities from the ``quantile`` quantile up, in
+    increasing order: genuine bulk orders climb in small steps, typing errors (12,540 or
+    80,995 units) sit an order of magnitude above the rest. The threshold is the last
+    value before the first jump by a factor of ``gap`` or more; ``inf`` if there is no
+    such jump. Unlike a fixed quantile it does not depend on how many errors there are.
     """
-    if not 0.5 <= quantile < 1 or factor < 1:
-        raise ValueError(f"need 0.5 <= quantile < 1 and factor >= 1, got quantile={quantile}, factor={factor}")
+    if not 0 <= quantile < 1 or gap <= 1:
+        raise ValueError(f"need 0 <= quantile < 1 and gap > 1, got quantile={quantile}, gap={gap}")
     q = pd.to_numeric(pd.Series(quantity), errors="coerce").astype("float64")
     q = q[q > 0]
     if q.empty:
         raise ValueError("extreme_threshold needs at least one positive quantity")
-    return float(factor * q.quantile(quantile))
+    tail = np.unique(q[q >= q.quantile(quantile)].to_numpy())
+    jumps = np.nonzero(tail[1:] >= gap * tail[:-1])[0]
+    return float(tail[jumps[0]]) if len(jumps) else float("inf")
 
 
 def bot_sessions(session: pd.Series, timestamp: pd.Series, max_events: int = 50, min_events: int = 20,

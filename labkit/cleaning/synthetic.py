@@ -9,16 +9,20 @@ calendar. Introduced in 01_data_cleaning (synthetic track).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from .. import schema as S
+from ..world.store import World
 from .report import CleaningResult
 from .rules import blank, clean_text, code_to_id, label_codes, parse_integer, parse_price, parse_timestamp
 from .synthetic_common import (CUSTOMER_CODE, CUSTOMER_OFFSET, INVOICE_OFFSET, PLAIN_NUMBER, STOCK_CODE,
                                VOCABULARIES, Reference, check_customer, check_product, check_time, conform,
-                               load_raw, repair_labels)
-from .synthetic_facts import _flag_duplicates, _int, clean_events, clean_orders
+                               flag_duplicates, int_values, load_raw, repair_labels)
+from .synthetic_facts import clean_events, clean_orders
 from .text import text_faults
 from .triage import Triage
 
@@ -65,7 +69,7 @@ def _texts(tri: Triage, raw: pd.DataFrame, columns: list[str]) -> dict[str, pd.S
 def clean_users(raw: pd.DataFrame, export_end: pd.Timestamp) -> tuple[CleaningResult, np.ndarray]:
     """Clean ``customers.csv``; also return the user ids of test accounts (01_data_cleaning)."""
     tri = Triage("users", raw)
-    _flag_duplicates(tri, raw, "CustomerID")
+    flag_duplicates(tri, raw, "CustomerID")
     uid = code_to_id(raw["CustomerID"], CUSTOMER_CODE, CUSTOMER_OFFSET)
     tri.flag(uid.isna().to_numpy(), "invalid_customer_id", "CustomerID is not a number")
     test = is_test_account(raw).to_numpy()
@@ -74,15 +78,15 @@ def clean_users(raw: pd.DataFrame, export_end: pd.Timestamp) -> tuple[CleaningRe
                                 S.SEGMENT: "Segment"})
     signup = check_time(tri, raw["SignupDate"], export_end, "SignupDate")
     k = tri.kept
-    clean = conform({S.USER_ID: _int(uid[k]), S.SIGNUP_DATE: signup[k], S.COUNTRY: raw["Country"][k],
+    clean = conform({S.USER_ID: int_values(uid, k), S.SIGNUP_DATE: signup[k], S.COUNTRY: raw["Country"][k],
                      **{c: v[k] for c, v in labels.items()}}, "users")
-    return tri.result(clean), np.unique(_int(uid[test & uid.notna().to_numpy()]))
+    return tri.result(clean), np.unique(int_values(uid, test & uid.notna().to_numpy()))
 
 
 def clean_products(raw: pd.DataFrame) -> CleaningResult:
     """Clean ``products.csv`` into the product catalogue (01_data_cleaning)."""
     tri = Triage("products", raw)
-    _flag_duplicates(tri, raw, "StockCode")
+    flag_duplicates(tri, raw, "StockCode")
     pid = code_to_id(raw["StockCode"], STOCK_CODE)
     tri.flag(pid.isna().to_numpy(), "invalid_stock_code", "StockCode is not P + 5 digits")
     labels = _labels(tri, raw, {S.CATEGORY: "Category"})
@@ -94,7 +98,7 @@ def clean_products(raw: pd.DataFrame) -> CleaningResult:
     tri.flag(launch.isna().to_numpy(), "unparseable_launchdate", "LaunchDate missing or not a date")
     texts = _texts(tri, raw, ["Title", "Description"])
     k = tri.kept
-    clean = conform({S.PRODUCT_ID: _int(pid[k]), S.CATEGORY: labels[S.CATEGORY][k],
+    clean = conform({S.PRODUCT_ID: int_values(pid, k), S.CATEGORY: labels[S.CATEGORY][k],
                      S.SUBCATEGORY: raw["Subcategory"][k], S.BRAND: raw["Brand"][k], S.COLOUR: raw["Colour"][k],
                      S.BASE_PRICE: price[k], S.LAUNCH_DATE: launch[k], S.TITLE: texts["Title"][k],
                      S.DESCRIPTION: texts["Description"][k]}, "products")
@@ -108,7 +112,7 @@ def clean_feedback(raw: pd.DataFrame, table: str, ref: Reference) -> CleaningRes
     reviews = table == "reviews"
     id_col, time_col = ("ReviewID", "Date") if reviews else ("MessageID", "Timestamp")
     tri = Triage(table, raw)
-    _flag_duplicates(tri, raw, id_col)
+    flag_duplicates(tri, raw, id_col)
     rid = parse_integer(raw[id_col], id_col, errors="coerce")
     tri.flag(rid.isna().to_numpy(), "invalid_id", f"{id_col} is not an integer")
     uid = check_customer(tri, raw["CustomerID"], ref)
@@ -117,19 +121,19 @@ def clean_feedback(raw: pd.DataFrame, table: str, ref: Reference) -> CleaningRes
     bad_invoice = oid.isna().to_numpy() & (True if reviews else ~blank(raw["InvoiceNo"]))
     tri.flag(bad_invoice, "invalid_invoice", "InvoiceNo missing (reviews) or not a number")
     ts = check_time(tri, raw[time_col], ref.export_end, time_col)
-    cols: dict[str, object] = {}
+    extra: dict[str, pd.Series | np.ndarray] = {}
     if reviews:
-        rating = parse_integer(raw["Rating"], "Rating", errors="coerce")
-        tri.flag(~rating.between(1, 5).fillna(False).to_numpy(dtype=bool), "invalid_rating", "Rating not 1..5")
-        cols[S.RATING] = _int(rating[tri.kept])
+        extra[S.RATING] = parse_integer(raw["Rating"], "Rating", errors="coerce")
+        tri.flag(~extra[S.RATING].between(1, 5).fillna(False).to_numpy(dtype=bool), "invalid_rating",
+                 "Rating not 1..5")
     else:
-        cols.update(_labels(tri, raw, {S.INTENT: "Intent"}))
+        extra.update(_labels(tri, raw, {S.INTENT: "Intent"}))
     text = _texts(tri, raw, ["Text"])["Text"]
     k = tri.kept
-    cols = {c: v[k] if not reviews or c != S.RATING else v for c, v in cols.items()}
+    cols = {c: int_values(v, k) if c == S.RATING else v[k] for c, v in extra.items()}
     id_name = S.REVIEW_ID if reviews else S.MESSAGE_ID
-    clean = conform({id_name: _int(rid[k]), S.USER_ID: _int(uid[k]), S.PRODUCT_ID: pid[k],
-                     S.ORDER_ID: oid[k] if not reviews else _int(oid[k]), S.TIMESTAMP: ts[k],
+    clean = conform({id_name: int_values(rid, k), S.USER_ID: int_values(uid, k), S.PRODUCT_ID: pid[k],
+                     S.ORDER_ID: oid[k] if not reviews else int_values(oid, k), S.TIMESTAMP: ts[k],
                      S.TEXT: text[k], **cols}, table)
     return tri.result(clean)
 
@@ -141,19 +145,21 @@ def build_reference(users: CleaningResult, test_user_ids: np.ndarray, products: 
                      products.clean[S.PRODUCT_ID].to_numpy(dtype=np.int64), pd.Timestamp(export_end), prices)
 
 
-def export_end_of(world) -> pd.Timestamp:
+def export_end_of(world: World) -> pd.Timestamp:
     """Midnight after the last calendar day: nothing real happens at or after it."""
     return pd.Timestamp(world.table("calendar", columns=[S.DATE])[S.DATE].max()) + pd.Timedelta(days=1)
 
 
-def clean_raw_export(world, export_end: str | pd.Timestamp | None = None, prices: pd.DataFrame | None = None,
+def clean_raw_export(world: World, export_end: str | pd.Timestamp | None = None,
+                     prices: pd.DataFrame | None = None,
                      tables: tuple[str, ...] = TABLES) -> dict[str, CleaningResult]:
     """Clean the world's raw export: ``{table: CleaningResult}`` (01_data_cleaning, synthetic track).
 
     ``export_end`` defaults to midnight after the calendar's last day; ``prices`` (the
     price list used to fill missing unit prices) to ``world.table("prices")``. Customers
     and products are always cleaned (the other tables are checked against them); the
-    result holds the tables in ``tables``. Each result's ``seconds`` is its cleaning time.
+    result holds the tables in ``tables``. Each result's ``seconds`` is its reading and
+    cleaning time.
     """
     unknown = sorted(set(tables) - set(TABLES))
     if unknown:
@@ -161,20 +167,28 @@ def clean_raw_export(world, export_end: str | pd.Timestamp | None = None, prices
     end = export_end_of(world) if export_end is None else pd.Timestamp(export_end)
     if end.tzinfo is not None:
         raise ValueError(f"export_end must be a naive UTC timestamp, got {export_end!r}")
+    started = time.perf_counter()
     users, test_ids = clean_users(load_raw(world, "users"), end)
-    products = clean_products(load_raw(world, "products"))
-    out = {"users": users, "products": products}
-    need_prices = "orders" in tables
-    plist = prices if prices is not None or not need_prices else world.table("prices")
-    ref = build_reference(users, test_ids, products, end, plist)
+    users.seconds = time.perf_counter() - started
+    out = {"users": users, "products": _timed(lambda: clean_products(load_raw(world, "products")))}
+    plist = prices if prices is not None or "orders" not in tables else world.table("prices")
+    ref = build_reference(users, test_ids, out["products"], end, plist)
     if "orders" in tables:
-        out["orders"] = clean_orders(load_raw(world, "orders"), ref)
+        out["orders"] = _timed(lambda: clean_orders(load_raw(world, "orders"), ref))
     if "events" in tables:
-        out["events"] = clean_events(load_raw(world, "events"), ref)
+        out["events"] = _timed(lambda: clean_events(load_raw(world, "events"), ref))
     for name in ("reviews", "messages"):
         if name in tables:
-            out[name] = clean_feedback(load_raw(world, name), name, ref)
+            out[name] = _timed(lambda n=name: clean_feedback(load_raw(world, n), n, ref))
     return {name: out[name] for name in TABLES if name in tables}
+
+
+def _timed(clean: Callable[[], CleaningResult]) -> CleaningResult:
+    """Run one table's reading and cleaning; its ``seconds`` then include the reading."""
+    started = time.perf_counter()
+    res = clean()
+    res.seconds = time.perf_counter() - started
+    return res
 
 
 def summary(results: dict[str, CleaningResult]) -> pd.DataFrame:

@@ -21,9 +21,10 @@ import pyarrow.csv as pacsv
 from .. import schema as S
 from ..world.catalog import CATEGORIES
 from ..world.dirty import CUSTOMER_OFFSET
-from ..world.orders import INVOICE_OFFSET
+from ..world.orders import INVOICE_OFFSET  # noqa: F401  (re-exported: the shop's invoice numbering)
 from ..world.users import AGE_BANDS, DEVICES, REGIONS, SEGMENTS
-from .rules import blank, code_to_id, parse_timestamp
+from ..world.store import World
+from .rules import blank, code_to_id, duplicate_flags, parse_timestamp
 from .triage import Triage
 
 CUSTOMER_CODE = r"^(\d+)$"  # CustomerID, minus CUSTOMER_OFFSET
@@ -92,11 +93,12 @@ def read_raw_file(path: str | Path, newlines_in_values: bool = True) -> pd.DataF
         raise ValueError(f"raw file {path.name!r} has no header row")
     opts = pacsv.ConvertOptions(column_types={c: pa.string() for c in header}, strings_can_be_null=False,
                                 quoted_strings_can_be_null=False)
-    table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values), convert_options=opts)
+    parse = pacsv.ParseOptions(newlines_in_values=newlines_in_values)
+    table = pacsv.read_csv(path, parse_options=parse, convert_options=opts)
     return table.to_pandas().astype("str")
 
 
-def load_raw(world, table: str) -> pd.DataFrame:
+def load_raw(world: World, table: str) -> pd.DataFrame:
     """The raw export file of ``table`` (``orders``, ``events``, ``users`` ...) as ``str`` columns."""
     return read_raw_file(world.raw_path(table), newlines_in_values=table != "events")
 
@@ -107,6 +109,19 @@ def conform(columns: dict[str, object], table: str) -> pd.DataFrame:
     if set(columns) != set(schema):
         raise ValueError(f"{table}: clean columns {sorted(columns)} differ from the schema {sorted(schema)}")
     return pd.DataFrame({c: pd.Series(columns[c]).reset_index(drop=True).astype(t) for c, t in schema.items()})
+
+
+def flag_duplicates(tri: Triage, raw: pd.DataFrame, key: str, key_values: pd.Series | None = None) -> None:
+    """Quarantine exact copies and later rows of an already seen ``key`` (the first row is kept)."""
+    exact, conflicting = duplicate_flags(raw, key, None if key_values is None else key_values.fillna(-1))
+    tri.flag(exact, "exact_duplicate", "identical copy of an earlier row: the first copy is kept")
+    tri.flag(conflicting, "conflicting_duplicate",
+             f"{key} already seen with other values: the first row of each {key} is kept")
+
+
+def int_values(values: pd.Series, mask: np.ndarray) -> np.ndarray:
+    """The masked rows of a nullable integer column as int64 (missing as 0: callers keep none)."""
+    return values.to_numpy(dtype=np.int64, na_value=0)[mask]
 
 
 def check_customer(tri: Triage, values: pd.Series, ref: Reference, scope: np.ndarray | None = None,
@@ -155,7 +170,7 @@ def check_time(tri: Triage, values: pd.Series, export_end: pd.Timestamp, column:
 
 def repair_formats(tri: Triage, values: pd.Series, column: str) -> None:
     """Name the repairs of a date/time column by the raw format that was parsed."""
-    s = values.str.strip()
+    s = values.astype("str")
     odd = ~blank(values) & ~s.str.match(PLAIN_TIMESTAMP).to_numpy(dtype=bool)
     if not odd.any():
         return

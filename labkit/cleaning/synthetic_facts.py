@@ -13,26 +13,16 @@ import pandas as pd
 from .. import schema as S
 from ..world.users import DEVICES
 from .report import CleaningResult
-from .rules import (blank, bot_sessions, code_to_id, duplicate_flags, extreme_threshold, label_codes,
-                    parse_integer, parse_price, parse_timestamp)
+from .rules import (blank, bot_sessions, code_to_id, extreme_threshold, label_codes, parse_integer, parse_price,
+                    parse_timestamp)
 from .synthetic_common import (INVOICE_CODE, INVOICE_OFFSET, PLAIN_NUMBER, RAW_STATUSES, Reference,
-                               check_customer, check_product, check_time, conform, repair_labels)
+                               check_customer, check_product, check_time, conform, flag_duplicates, int_values,
+                               repair_labels)
 from .triage import Triage
 
 CANCELLATION_REASON = "cancellation applied to original"
-QUANTITY_QUANTILE, QUANTITY_FACTOR = 0.999, 10.0
+QUANTITY_QUANTILE, QUANTITY_GAP = 0.9, 10.0
 BOT_MAX_EVENTS, BOT_MIN_EVENTS, BOT_MIN_MEDIAN_GAP_S = 50, 20, 2.0
-
-
-def _flag_duplicates(tri: Triage, raw: pd.DataFrame, key: str) -> None:
-    exact, conflicting = duplicate_flags(raw, key)
-    tri.flag(exact, "exact_duplicate", "identical copy of an earlier row: the first copy is kept")
-    tri.flag(conflicting, "conflicting_duplicate",
-             f"{key} already seen with other values: the first row of each {key} is kept")
-
-
-def _int(values: pd.Series) -> np.ndarray:
-    return values.fillna(0).to_numpy(dtype=np.int64)
 
 
 def _fill_prices(price: pd.Series, need: np.ndarray, ts: pd.Series, pid: pd.Series, kept: np.ndarray,
@@ -74,12 +64,24 @@ def _match_cancellations(is_c: np.ndarray, kept: np.ndarray, order_id: pd.Series
 
 
 def clean_orders(raw: pd.DataFrame, ref: Reference) -> CleaningResult:
-    """Clean ``orders.csv`` into the ``orders`` table (01_data_cleaning); see the module rules."""
+    """Clean ``orders.csv`` into the ``orders`` table (01_data_cleaning).
+
+    Ids: LineID → line_id, InvoiceNo − 500,000 → order_id, CustomerID − 10,000 → user_id,
+    ``P00042`` → product_id 42. Quarantined, in this order: exact and conflicting
+    duplicates of a LineID (the first row is kept), guest checkouts, test accounts,
+    unknown customers, service lines (POST, M, ...), codes not in the catalogue, prices
+    <= 0, absurd quantities (:func:`extreme_threshold`), times after the export end,
+    unparseable values. A cancellation line (``C`` invoice, negative quantity) is paired
+    with one kept original line (same invoice, stock code, quantity = −original): the
+    original gets status ``cancelled``, the C line is quarantined. Status ``dispatched``
+    becomes ``completed``; an empty UnitPrice is filled from the price list (that product,
+    that day), else from another line of the same product and day.
+    """
     tri = Triage("orders", raw)
-    _flag_duplicates(tri, raw, "LineID")
+    line_id = parse_integer(raw["LineID"], "LineID", errors="coerce")
+    flag_duplicates(tri, raw, "LineID", line_id)
     is_c = raw["InvoiceNo"].str.strip().str.upper().str.startswith("C").to_numpy(dtype=bool)
     line = ~is_c  # C lines are judged as cancellations at the end
-    line_id = parse_integer(raw["LineID"], "LineID", errors="coerce")
     tri.flag(line_id.isna().to_numpy(), "invalid_line_id", "LineID is not an integer")
     uid = check_customer(tri, raw["CustomerID"], ref, line, blank_rule="guest_checkout")
     pid = check_product(tri, raw["StockCode"], ref, line)
@@ -94,10 +96,10 @@ def clean_orders(raw: pd.DataFrame, ref: Reference) -> CleaningResult:
     tri.flag(qty.isna().to_numpy(), "unparseable_quantity", "Quantity is not an integer")
     tri.flag(line & (qty <= 0).fillna(False).to_numpy(dtype=bool), "non_positive_quantity",
              "Quantity <= 0 on a line that is not a cancellation")
-    limit = extreme_threshold(qty[tri.kept & line], QUANTITY_QUANTILE, QUANTITY_FACTOR)
+    limit = extreme_threshold(qty[tri.kept & line], QUANTITY_QUANTILE, QUANTITY_GAP)
     tri.flag(line & (qty > limit).fillna(False).to_numpy(dtype=bool), "extreme_quantity",
-             f"Quantity above {QUANTITY_FACTOR:g} x the {QUANTITY_QUANTILE:.1%} quantile of quantities "
-             f"(= {limit:g} units here): a typing error, far beyond any genuine bulk order")
+             f"Quantity above {limit:g}: beyond the first {QUANTITY_GAP:g}-fold jump between distinct "
+             f"quantities (from the {QUANTITY_QUANTILE:.0%} quantile up), a typing error, not an order")
     ts = check_time(tri, raw["InvoiceDate"], ref.export_end, "InvoiceDate", line)
     promised = parse_timestamp(raw["PromisedDate"], "PromisedDate", errors="coerce")
     delivered = parse_timestamp(raw["DeliveredDate"], "DeliveredDate", errors="coerce")
@@ -125,8 +127,8 @@ def clean_orders(raw: pd.DataFrame, ref: Reference) -> CleaningResult:
     tri.describe("status", "Status 'dispatched' is the clean status 'completed'; 'returned' stays")
     k = tri.kept
     clean = conform({
-        S.LINE_ID: _int(line_id[k]), S.ORDER_ID: _int(order_id[k]), S.USER_ID: _int(uid[k]),
-        S.PRODUCT_ID: _int(pid[k]), S.QUANTITY: _int(qty[k]), S.UNIT_PRICE: price[k].to_numpy(),
+        S.LINE_ID: int_values(line_id, k), S.ORDER_ID: int_values(order_id, k), S.USER_ID: int_values(uid, k),
+        S.PRODUCT_ID: int_values(pid, k), S.QUANTITY: int_values(qty, k), S.UNIT_PRICE: price[k].to_numpy(),
         S.TIMESTAMP: ts[k], S.COUNTRY: raw["Country"][k], S.STATUS: status[k],
         S.PROMISED_DATE: promised[k], S.DELIVERED_DATE: delivered[k],
     }, "orders")
@@ -140,10 +142,11 @@ def clean_events(raw: pd.DataFrame, ref: Reference) -> CleaningResult:
     events whose median gap is under 2 s (:func:`labkit.cleaning.rules.bot_sessions`).
     """
     tri = Triage("events", raw)
-    _flag_duplicates(tri, raw, "EventID")
     event_id = parse_integer(raw["EventID"], "EventID", errors="coerce")
+    flag_duplicates(tri, raw, "EventID", event_id)
     session = parse_integer(raw["SessionID"], "SessionID", errors="coerce")
-    tri.flag(event_id.isna().to_numpy() | session.isna().to_numpy(), "invalid_id", "EventID or SessionID not an integer")
+    tri.flag(event_id.isna().to_numpy() | session.isna().to_numpy(), "invalid_id",
+             "EventID or SessionID not an integer")
     ts = parse_timestamp(raw["Timestamp"], "Timestamp", errors="coerce", unit="ms")
     k = tri.kept & ts.notna().to_numpy()
     bots = np.zeros(len(raw), dtype=bool)
@@ -162,9 +165,9 @@ def clean_events(raw: pd.DataFrame, ref: Reference) -> CleaningResult:
     repair_labels(tri, raw["Device"], DEVICES, "Device")
     k = tri.kept
     clean = conform({
-        S.EVENT_ID: _int(event_id[k]), S.SESSION_ID: _int(session[k]), S.USER_ID: _int(uid[k]),
-        S.PRODUCT_ID: _int(pid[k]), S.TIMESTAMP: ts[k],
+        S.EVENT_ID: int_values(event_id, k), S.SESSION_ID: int_values(session, k), S.USER_ID: int_values(uid, k),
+        S.PRODUCT_ID: int_values(pid, k), S.TIMESTAMP: ts.to_numpy()[k],
         S.EVENT_TYPE: pd.Categorical.from_codes(etype[k], categories=list(S.EVENT_TYPES)),
-        S.DWELL_SECONDS: _int(dwell[k]), S.DEVICE: pd.Categorical.from_codes(device[k], categories=list(DEVICES)),
+        S.DWELL_SECONDS: int_values(dwell, k), S.DEVICE: pd.Categorical.from_codes(device[k], categories=list(DEVICES)),
     }, "events")
     return tri.result(clean)

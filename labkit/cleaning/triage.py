@@ -21,14 +21,15 @@ class Triage:
     def __init__(self, table: str, raw: pd.DataFrame):
         self.table, self.raw = table, raw
         self.reason = np.full(len(raw), "", dtype=object)
+        self._kept = np.ones(len(raw), dtype=bool)
         self.repaired: dict[str, list[int]] = {}
         self.descriptions: dict[str, str] = {}
         self.started = time.perf_counter()
 
     @property
     def kept(self) -> np.ndarray:
-        """Rows not quarantined so far."""
-        return self.reason == ""
+        """Rows not quarantined so far (a copy)."""
+        return self._kept.copy()
 
     def describe(self, rule: str, text: str) -> None:
         self.descriptions.setdefault(rule, text)
@@ -39,7 +40,9 @@ class Triage:
         if m.shape != self.reason.shape:
             raise ValueError(f"{self.table}: rule {rule!r} flags {m.shape[0]} rows, the table has "
                              f"{self.reason.shape[0]}")
-        self.reason[m & self.kept] = rule
+        hit = m & self._kept
+        self.reason[hit] = rule
+        self._kept &= ~hit
         self.describe(rule, text)
 
     def repair(self, mask: np.ndarray | pd.Series, rule: str, text: str) -> None:
