@@ -6,7 +6,7 @@
 #   make notebooks   re-execute the committed notebooks in place
 #   make lab         JupyterLab on notebooks/
 #   make world       generate a synthetic world (PROFILE defaults to quick)
-#   make bench       benchmarks/bench_world.py
+#   make bench       benchmarks/bench_world.py and benchmarks/bench_pipeline.py
 #   make lock        re-freeze requirements.lock from the current .venv
 #   make clean       remove setup stamps and generated outputs (keeps .venv)
 #   make distclean   clean + remove .venv
@@ -76,6 +76,7 @@ world: setup
 
 bench: setup
 	env $(RUN_ENV) $(PYTHON) benchmarks/bench_world.py
+	env $(RUN_ENV) $(PYTHON) benchmarks/bench_pipeline.py
 
 # Regenerate requirements.lock from whatever is installed in .venv.
 # The local tag of the CPU torch build is dropped so the pin works everywhere.

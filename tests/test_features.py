@@ -353,3 +353,15 @@ def test_build_and_load_round_trip(quick_world, monkeypatch, tmp_path):
     assert len(B.load_features("quick", "image_features")) == 40  # a missing artifact is built on demand
     with pytest.raises(ValueError, match="name"):
         B.load_features("quick", "nope")
+
+
+def test_text_features_when_no_text_appears_after_train():
+    """A world where every product launched before train ends: the TF-IDF still builds."""
+    from labkit.features.text import fit_transform_train_only
+    from labkit.splits import course_split
+
+    split = course_split(pd.date_range("2024-01-01", periods=364))
+    df = pd.DataFrame({"id": [1, 2, 3], "text": ["red shirt", "blue shirt", "red mug"],
+                       "t": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-03-01"])})
+    tf = fit_transform_train_only(df, "text", "id", "t", split, min_df=1)
+    assert tf.matrix.shape[0] == 3 and tf.n_fit == 3

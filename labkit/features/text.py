@@ -71,7 +71,9 @@ def fit_transform_train_only(df: pd.DataFrame, text_col: str, id_col: str, time_
         matrix = vec.transform(texts.tolist())
     else:  # fit_transform the training texts, transform only the others (each text analysed once)
         fitted = sparse.csr_matrix(vec.fit_transform(texts[is_train].tolist()))
-        rest = sparse.csr_matrix(vec.transform(texts[~is_train].tolist()))
+        others = texts[~is_train].tolist()
+        rest = (sparse.csr_matrix(vec.transform(others)) if others  # no text after train: nothing to add
+                else sparse.csr_matrix((0, fitted.shape[1]), dtype=fitted.dtype))
         stacked = sparse.vstack([fitted, rest]).tocsr()
         position = np.empty(len(df), dtype=np.int64)
         position[np.r_[np.nonzero(is_train)[0], np.nonzero(~is_train)[0]]] = np.arange(len(df))
