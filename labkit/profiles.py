@@ -29,8 +29,12 @@ class Profile:
     # sequence models (03)
     seq_len: int = 64
     lstm_hidden: int = 64
-    lstm_epochs: int = 3
+    lstm_epochs: int = 2
     batch_size: int = 256
+    tune_budget: int = 2  # configurations tried on validation, the same number for every model family
+    seq_train_rows: int = 10_000  # training rows (a seeded sample) the sequence models tune on
+    seq_final_rows: int = 10_000  # training rows of the final LSTM/GRU (more than there are: all)
+    forecast_epochs: int = 3  # epochs of the global demand LSTM
     # text models (04)
     bert_max_texts: int = 1500
     bert_max_length: int = 64
@@ -67,17 +71,26 @@ class Profile:
     def as_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self)
 
+    def world_dict(self) -> dict[str, object]:
+        """The values that shape the synthetic world (a cached world stays valid when others change)."""
+        return {k: getattr(self, k) for k in WORLD_FIELDS}
+
+
+WORLD_FIELDS = ("name", "n_users", "n_products", "n_days", "start_date", "image_size")
+
 
 PROFILES: dict[str, Profile] = {
     "quick": Profile(name="quick", n_users=4_000, n_products=40, n_days=364),
     "cpu": Profile(
         name="cpu", n_users=20_000, n_products=160, n_days=728,
-        lstm_epochs=6, bert_max_texts=3000, bert_epochs=2, fusion_epochs=10,
+        lstm_epochs=3, tune_budget=3, seq_train_rows=40_000, seq_final_rows=1_000_000, forecast_epochs=8,
+        bert_max_texts=3000, bert_epochs=2, fusion_epochs=10,
         rl_episodes=1000, bootstrap_samples=1000,
     ),
     "gpu": Profile(
         name="gpu", n_users=150_000, n_products=1_000, n_days=728,
-        seq_len=128, lstm_hidden=128, lstm_epochs=10, batch_size=1024,
+        seq_len=128, lstm_hidden=128, lstm_epochs=10, batch_size=1024, tune_budget=6,
+        seq_train_rows=200_000, seq_final_rows=10_000_000, forecast_epochs=12,
         bert_max_texts=200_000, bert_max_length=128, bert_epochs=3, bert_batch_size=128,
         fusion_epochs=20, rl_episodes=5000, bootstrap_samples=2000,
     ),

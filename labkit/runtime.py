@@ -25,11 +25,21 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
 
+def default_threads() -> int:
+    """Threads for torch and LightGBM: ``$OMP_NUM_THREADS``, else every core but one (1 to 8).
+
+    Leaving a core free matters on small machines: on the course's 2-core machine, with one
+    other busy process, two OpenMP threads trained 03's LSTM 7x slower than one thread
+    (242 vs 1,813 samples/s) and LightGBM 14x slower (benchmarks/README.md).
+    """
+    return int(os.environ.get("OMP_NUM_THREADS", 0)) or min(max((os.cpu_count() or 1) - 1, 1), 8)
+
+
 def set_threads(n: int | None = None) -> int:
-    """Pin torch's intra-op threads (CPU runs are bit-identical at a fixed count)."""
+    """Pin torch's intra-op threads (CPU runs are bit-identical at a fixed count); default :func:`default_threads`."""
     import torch
 
-    n = n or int(os.environ.get("OMP_NUM_THREADS", 0)) or min(os.cpu_count() or 1, 8)
+    n = n or default_threads()
     if n < 1:
         raise ValueError(f"thread count must be >= 1, got {n}")
     torch.set_num_threads(n)

@@ -91,3 +91,23 @@ def test_cli_world_writes_a_world_and_rejects_bad_input(tmp_path):
     assert bad.returncode == 2 and "invalid choice: 'huge'" in bad.stderr
     bad = _cli("course", "--only", "42", "--profile", "quick")
     assert bad.returncode != 0 and "unknown notebook number" in bad.stderr
+
+
+def test_world_cache_key_ignores_model_settings():
+    from labkit.profiles import WORLD_FIELDS, get_profile
+
+    quick = get_profile("quick")
+    assert quick.world_dict() == get_profile("quick", lstm_epochs=9, tune_budget=7).world_dict()
+    assert quick.world_dict() != get_profile("quick", n_users=500).world_dict()
+    assert set(quick.world_dict()) == set(WORLD_FIELDS)
+
+
+def test_default_threads_leaves_a_core_free_unless_told(monkeypatch):
+    import os
+
+    from labkit.runtime import default_threads
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert default_threads() == 3
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert default_threads() == min(max((os.cpu_count() or 1) - 1, 1), 8)

@@ -39,6 +39,7 @@ SHADES = {
     "pink": [("rose", (230, 120, 150), False), ("lilac", (200, 160, 220), True)],
     "yellow": [("mustard", (210, 170, 40), True), ("lemon", (245, 230, 90), False)],
 }
+APPEAL_TREND_SD, APPEAL_SHOCK_SD = 0.012, 0.15  # daily random walk and day-level noise of appeal
 PATTERN_EFFECT = np.array([0.0, 0.35, -0.1, -0.35])  # solid, striped, dotted, checked
 TRENDY_EFFECT = 0.5
 FEATURE_EFFECT = 0.45
@@ -57,6 +58,9 @@ class Catalog:
     price: np.ndarray  # (n_days, n_products)
     discount: np.ndarray  # (n_days, n_products)
     category: np.ndarray  # (n_products,) category index
+    # the random parts of appeal (kept for 03's forecast oracle, which redraws their future)
+    appeal_trend: np.ndarray | None = None  # (n_days, n_products) daily random walk
+    appeal_shock: np.ndarray | None = None  # (n_days, n_products) day-level noise
 
 
 def _choice(rng: np.random.Generator, options: tuple[str, ...] | list[str], n: int) -> np.ndarray:
@@ -110,8 +114,8 @@ def build_catalog(rng: np.random.Generator, n_products: int, n_days: int, calend
     amp, peak = CATEGORY_SEASON[cat, 0], CATEGORY_SEASON[cat, 1]
     doy = calendar[S.DATE].dt.day_of_year.to_numpy()[:, None]
     season = amp[None, :] * np.cos(2 * np.pi * (doy - peak[None, :]) / 365.25)
-    trend = np.cumsum(rng.normal(0.0, 0.012, (n_days, n)), axis=0)
-    shock = rng.normal(0.0, 0.15, (n_days, n))  # day-level over-dispersion
+    trend = np.cumsum(rng.normal(0.0, APPEAL_TREND_SD, (n_days, n)), axis=0)
+    shock = rng.normal(0.0, APPEAL_SHOCK_SD, (n_days, n))  # day-level over-dispersion
     appeal = base_appeal[None, :] + season + trend + shock + np.log(ramp * decline + 1e-12)
     appeal = np.where(alive, appeal, -np.inf)
 
@@ -135,7 +139,7 @@ def build_catalog(rng: np.random.Generator, n_products: int, n_days: int, calend
         "appeal_text": part_text, "appeal_idiosyncratic": part_noise, "appeal_base": base_appeal,
         "life_days": life_days, "price_elasticity": CATEGORY_ELASTICITY[cat],
     })
-    return Catalog(products, truth, images, appeal, price, discount, cat)
+    return Catalog(products, truth, images, appeal, price, discount, cat, trend, shock)
 
 
 def _prices(rng: np.random.Generator, base_price: np.ndarray, calendar: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -36,10 +36,15 @@ def _check_args(profile: Profile | str, seed: object, out: Path | str | None) ->
     return prof
 
 
+def stream_rngs(seed: int) -> dict[str, np.random.Generator]:
+    """One independent generator per part of the world (:data:`STREAMS`), all from ``seed``."""
+    return dict(zip(STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(len(STREAMS)))))
+
+
 def build_world(profile: Profile | str = "quick", seed: int = 0) -> dict[str, object]:
     """Build every table in memory: {name: DataFrame}, plus ``images`` and ``params``."""
     prof = _check_args(profile, seed, None)
-    rngs = dict(zip(STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(len(STREAMS)))))
+    rngs = stream_rngs(seed)
     calendar = build_calendar(prof.start_date, prof.n_days)
     effects = day_effects(calendar)
     cat = build_catalog(rngs["catalog"], prof.n_products, prof.n_days, calendar, prof.image_size)

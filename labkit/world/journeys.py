@@ -3,12 +3,14 @@
 dormant -> browsing -> comparing -> ready -> (purchase) -> dormant, plus churned.
 Each state has its own browsing style, so the *order* of recent events reveals the
 current state better than window counts do (the lesson of 03). The truth
-``p_purchase_7d`` is exact: a backward recursion over the same chain.
+``p_purchase_7d`` is exact: a backward recursion over the same chain. ``simulate`` can
+record the chain's state at chosen days (``snapshot_days``), from which
+:mod:`labkit.oracles` restarts it for 03's forecast oracle.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -24,6 +26,7 @@ EVENT_TYPE_PROBS = np.array([  # view, click, add_to_cart, remove_from_cart (pur
     [1.00, 0.00, 0.00, 0.00],
 ])
 INITIAL_MIX = (0.74, 0.13, 0.08, 0.05)
+BUY_SHOCK_SD = 0.08  # day-level lognormal shock of the purchase probability
 HOUR_WEIGHTS = np.array([1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 1.5, 2, 2.5, 3, 3.5, 4, 3.8, 3, 2.8, 3,
                          3.5, 4.5, 5.5, 6, 5, 3.5, 2], dtype=float)
 
@@ -65,6 +68,17 @@ class JourneyLog:
     lines: dict[str, np.ndarray]
     expected_units: np.ndarray  # (n_days, n_products)
     questions: dict[str, np.ndarray]
+    snapshots: dict[int, "JourneySnapshot"] = field(default_factory=dict)  # day -> chain state
+
+
+@dataclass(frozen=True)
+class JourneySnapshot:
+    """The chain's state at the start of ``day`` (before that day's sign-ups and purchases)."""
+
+    day: int
+    state: np.ndarray  # (n_users,) int8, -1 before sign-up
+    cons: np.ndarray  # (n_users, consider_k) int32 consideration sets, -1 = empty slot
+    focus: np.ndarray  # (n_users,) int8 focus category
 
 
 def _utility(cat: Catalog, pop: Population, appeal_mod: np.ndarray, d: int, users: np.ndarray,
@@ -118,19 +132,84 @@ def _consider(rng: np.random.Generator, cat: Catalog, pop: Population, appeal_mo
         cons[us, :k] = chosen
 
 
+def appeal_modifier(cat: Catalog) -> np.ndarray:
+    """A user's taste rescales this image/text part of appeal (user-product affinity)."""
+    return (cat.truth["appeal_image"] + cat.truth["appeal_text"]).to_numpy()
+
+
+def wake_multiplier(effects: dict[str, np.ndarray]) -> np.ndarray:
+    """Day multiplier of the wake-up rate (weekly, yearly and festival effects)."""
+    return effects["weekly"] * effects["yearly"] * (1 + effects["festival_boost"])
+
+
+def buy_probability(effects: dict[str, np.ndarray], params: JourneyParams, shock: np.ndarray) -> np.ndarray:
+    """Purchase probability of a ready user per day, given the day-level shocks ``exp(N(0, BUY_SHOCK_SD))``."""
+    return np.minimum(0.95, params.buy * effects["weekly"] * effects["yearly"] * effects["holiday"]
+                      * (1 + 0.6 * effects["festival_boost"]) * shock)
+
+
+def purchase_step(rng: np.random.Generator, cat: Catalog, pop: Population, appeal_mod: np.ndarray, d: int,
+                  state: np.ndarray, active: np.ndarray, cons: np.ndarray, buy_d: float, params: JourneyParams,
+                  expected_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Day ``d``'s purchases: add the state oracle of demand to ``expected_row``, draw the buyers.
+
+    Returns the buyers and their choice probabilities over their consideration sets.
+    """
+    ready = active[state[active] == READY]
+    valid = cons[ready] >= 0
+    util = np.where(valid, _utility(cat, pop, appeal_mod, d, ready, np.maximum(cons[ready], 0)), -np.inf)
+    probs = _softmax(util)
+    per_user = buy_d * (1 + params.extra_lines) * (1 + pop.qty_mean[ready])
+    np.add.at(expected_row, cons[ready][valid], (probs * per_user[:, None])[valid])
+    buys = rng.random(len(ready)) < buy_d
+    return ready[buys], probs[buys]
+
+
+def transition_step(rng: np.random.Generator, cat: Catalog, pop: Population, appeal_mod: np.ndarray, d: int,
+                    state: np.ndarray, cons: np.ndarray, focus: np.ndarray, buyers: np.ndarray, wake_d: float,
+                    params: JourneyParams) -> np.ndarray:
+    """Tomorrow's states; users entering "comparing" get a focus and consideration set (in place)."""
+    P = params
+    u = rng.random(len(state))
+    new = state.copy()
+    wake = np.minimum(0.9, P.wake * pop.activity * wake_d)
+    s0, s1, s2, s3 = state == DORMANT, state == BROWSING, state == COMPARING, state == READY
+    new[s0 & (u < wake)] = BROWSING
+    new[s0 & (u >= wake) & (u < wake + P.churn)] = CHURNED
+    enter = s1 & (u < P.browse_to_compare)
+    new[enter] = COMPARING
+    new[s1 & (u >= P.browse_to_compare) & (u < P.browse_to_compare + P.browse_to_dormant)] = DORMANT
+    a, b = P.compare_to_ready, P.compare_to_ready + P.compare_to_browse
+    new[s2 & (u < a)] = READY
+    new[s2 & (u >= a) & (u < b)] = BROWSING
+    new[s2 & (u >= b) & (u < b + P.compare_to_dormant)] = DORMANT
+    new[s3 & (u < P.ready_to_dormant)] = DORMANT
+    new[s3 & (u >= P.ready_to_dormant) & (u < P.ready_to_dormant + P.ready_to_compare)] = COMPARING
+    new[buyers] = DORMANT
+    _consider(rng, cat, pop, appeal_mod, d, np.nonzero(enter)[0], cons, focus, P.consider_k)
+    return new
+
+
 def simulate(rng: np.random.Generator, cat: Catalog, pop: Population, effects: dict[str, np.ndarray],
-             params: JourneyParams) -> JourneyLog:
-    """Run the chain day by day, vectorised over users; return states, events and orders."""
+             params: JourneyParams, snapshot_days: object = ()) -> JourneyLog:
+    """Run the chain day by day, vectorised over users; return states, events and orders.
+
+    ``snapshot_days``: days whose starting state (states, consideration sets, focus
+    categories) is kept in ``log.snapshots``; recording draws no random numbers, so
+    the log is the same with or without snapshots.
+    """
     n_days, n_prod = cat.appeal.shape
+    snap_days = {int(d) for d in np.asarray(snapshot_days, dtype=np.int64).ravel()}
+    if any(not 0 <= d < n_days for d in snap_days):
+        raise ValueError(f"snapshot_days must lie in 0 .. {n_days - 1}, got {sorted(snap_days)[:5]} ...")
+    snapshots: dict[int, JourneySnapshot] = {}
     n = len(pop.signup_day)
     P = params
     K = P.consider_k
-    # a user's taste rescales the image/text part of appeal (user-product affinity)
-    appeal_mod = (cat.truth["appeal_image"] + cat.truth["appeal_text"]).to_numpy()
-    wake_day = effects["weekly"] * effects["yearly"] * (1 + effects["festival_boost"])
-    shock = np.exp(rng.normal(0, 0.08, n_days))
-    buy_day = np.minimum(0.95, P.buy * effects["weekly"] * effects["yearly"] * effects["holiday"]
-                         * (1 + 0.6 * effects["festival_boost"]) * shock)
+    appeal_mod = appeal_modifier(cat)
+    wake_day = wake_multiplier(effects)
+    shock = np.exp(rng.normal(0, BUY_SHOCK_SD, n_days))
+    buy_day = buy_probability(effects, P, shock)
     states = np.full((n_days, n), -1, dtype=np.int8)
     # users who signed up before day 0 start near the chain's long-run mix of states
     state = np.where(pop.signup_day < 0, rng.choice(4, n, p=INITIAL_MIX), -1).astype(np.int8)
@@ -146,19 +225,14 @@ def simulate(rng: np.random.Generator, cat: Catalog, pop: Population, effects: d
     n_cat = int(cat.category.max()) + 1
 
     for d in range(n_days):
+        if d in snap_days:
+            snapshots[d] = JourneySnapshot(d, state.copy(), cons.copy(), focus.copy())
         state[pop.signup_day == d] = BROWSING  # new users arrive while browsing
         states[d] = state
         active = np.nonzero(state >= 0)[0]
         order, cdf = _category_cdf(cat, d)
         # --- purchases of ready users (and the state oracle of demand) ---------------
-        ready = active[state[active] == READY]
-        valid = cons[ready] >= 0
-        util = np.where(valid, _utility(cat, pop, appeal_mod, d, ready, np.maximum(cons[ready], 0)), -np.inf)
-        probs = _softmax(util)
-        per_user = buy_day[d] * (1 + P.extra_lines) * (1 + pop.qty_mean[ready])
-        np.add.at(expected[d], cons[ready][valid], (probs * per_user[:, None])[valid])
-        buys = rng.random(len(ready)) < buy_day[d]
-        buyers, bprobs = ready[buys], probs[buys]
+        buyers, bprobs = purchase_step(rng, cat, pop, appeal_mod, d, state, active, cons, buy_day[d], P, expected[d])
         # --- sessions and events -------------------------------------------------
         rate = np.asarray(P.session_rate)[state[active]]
         n_sess = rng.poisson(rate)
@@ -221,31 +295,13 @@ def simulate(rng: np.random.Generator, cat: Catalog, pop: Population, effects: d
         ask = comp[rng.random(len(comp)) < P.question_rate]
         q_parts.append({"user": ask.astype(np.int32), "day": np.full(len(ask), d, np.int32),
                         "product": np.maximum(cons[ask, 0], 0).astype(np.int32)})
-        # --- transitions to tomorrow -------------------------------------------------
-        u = rng.random(n)
-        new = state.copy()
-        wake = np.minimum(0.9, P.wake * pop.activity * wake_day[d])
-        s0, s1, s2, s3 = state == DORMANT, state == BROWSING, state == COMPARING, state == READY
-        new[s0 & (u < wake)] = BROWSING
-        new[s0 & (u >= wake) & (u < wake + P.churn)] = CHURNED
-        enter = s1 & (u < P.browse_to_compare)
-        new[enter] = COMPARING
-        new[s1 & (u >= P.browse_to_compare) & (u < P.browse_to_compare + P.browse_to_dormant)] = DORMANT
-        a, b = P.compare_to_ready, P.compare_to_ready + P.compare_to_browse
-        new[s2 & (u < a)] = READY
-        new[s2 & (u >= a) & (u < b)] = BROWSING
-        new[s2 & (u >= b) & (u < b + P.compare_to_dormant)] = DORMANT
-        new[s3 & (u < P.ready_to_dormant)] = DORMANT
-        new[s3 & (u >= P.ready_to_dormant) & (u < P.ready_to_dormant + P.ready_to_compare)] = COMPARING
-        new[buyers] = DORMANT
-        # entering "comparing": choose a focus category and a consideration set
-        _consider(rng, cat, pop, appeal_mod, d, np.nonzero(enter)[0], cons, focus, K)
-        state = new
+        # --- transitions to tomorrow (entering "comparing": focus and consideration set)
+        state = transition_step(rng, cat, pop, appeal_mod, d, state, cons, focus, buyers, wake_day[d], P)
 
     cat_ev = {k: np.concatenate([p[k] for p in ev_parts]) for k in ev_parts[0]}
     cat_or = {k: np.concatenate([p[k] for p in order_parts]) for k in order_parts[0]}
     cat_q = {k: np.concatenate([p[k] for p in q_parts]) for k in q_parts[0]}
-    return JourneyLog(states, wake_day, buy_day, cat_ev, cat_or, cat_or, expected, cat_q)
+    return JourneyLog(states, wake_day, buy_day, cat_ev, cat_or, cat_or, expected, cat_q, snapshots)
 
 
 def _step(q: np.ndarray, wake: np.ndarray, buy: np.ndarray | float, P: JourneyParams) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from ..profiles import Profile, get_profile
+from ..profiles import WORLD_FIELDS, Profile, get_profile
 
 
 @dataclass
@@ -90,8 +90,9 @@ def ensure_world(profile: str | Profile | None = None, seed: int = 0, path: str 
     manifest = path / "manifest.json"
     if manifest.exists():
         m = json.loads(manifest.read_text())
-        current = (m.get("world_version"), m.get("generator"), m.get("profile"), m.get("seed"))
-        if current == (WORLD_VERSION, generator_fingerprint(), prof.as_dict(), seed):
+        saved = m.get("profile") or {}
+        current = (m.get("world_version"), m.get("generator"), {k: saved.get(k) for k in WORLD_FIELDS}, m.get("seed"))
+        if current == (WORLD_VERSION, generator_fingerprint(), prof.world_dict(), seed):
             return World(path, m)
     if verbose:
         print(f"generating the {prof.name!r} world (seed {seed}) into {relative(path)} ...")
