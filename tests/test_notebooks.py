@@ -107,3 +107,23 @@ def test_real_data_track_runs_on_online_retail(real_data, tmp_path, stem, expect
         assert recorded["cancellations_matched"] > 5_000
     else:
         assert 0.6 < recorded["baseline_intent_auc"] < 0.9
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize("dataset", ["online_retail", "online_shoppers"])
+def test_notebook_03_real_tracks(real_data, tmp_path, dataset):
+    """03_lstm with DATASET set: the real track runs and records its fixed metric names."""
+    out = tmp_path / f"03_lstm-{dataset}.ipynb"
+    run_notebook(ROOT / "notebooks" / "03_lstm.ipynb", out,
+                 {"PROFILE": "quick", "DATASET": dataset, "DATA_DIR": str(real_data)})
+    m = labkit.load_metrics("quick")[f"03_lstm:{dataset}"]
+    if dataset == "online_shoppers":
+        assert {"shoppers_auc_lgbm_mean", "shoppers_auc_lgbm_std", "shoppers_auc_mlp_mean",
+                "shoppers_auc_mlp_std"} <= set(m)
+        assert m["shoppers_auc_lgbm_mean"] > 0.90 and m["shoppers_auc_mlp_mean"] > 0.88
+        assert 0 < m["shoppers_auc_lgbm_std"] < 0.03
+    else:
+        assert {"demand_wape_lstm", "demand_wape_lgbm", "demand_wape_snaive", "repurchase_auc_seq",
+                "repurchase_auc_lgbm"} <= set(m)
+        assert m["demand_wape_lgbm"] < m["demand_wape_snaive"] and m["demand_wape_lstm"] < m["demand_wape_snaive"]
+        assert m["repurchase_auc_seq"] > 0.70 and m["repurchase_auc_lgbm"] > 0.70
