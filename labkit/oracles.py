@@ -23,7 +23,6 @@ import dataclasses
 import hashlib
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,26 +30,14 @@ import pandas as pd
 
 from . import schema as S
 from .profiles import Profile, get_profile
-from .world.calendar import build_calendar, day_effects
-from .world.catalog import APPEAL_SHOCK_SD, APPEAL_TREND_SD, Catalog, build_catalog
-from .world.journeys import (BROWSING, BUY_SHOCK_SD, JourneyLog, JourneyParams, JourneySnapshot, appeal_modifier,
-                             buy_probability, purchase_step, simulate, transition_step, wake_multiplier)
-from .world.users import Population, build_population
+from .world.catalog import APPEAL_SHOCK_SD, APPEAL_TREND_SD, Catalog
+from .world.generate import Chain, run_journeys, stream_rngs
+from .world.journeys import (BROWSING, BUY_SHOCK_SD, JourneySnapshot, appeal_modifier, buy_probability,
+                             purchase_step, transition_step, wake_multiplier)
 
 ROLLOUT_STREAM = 20_240_603  # mixed into the rollout seeds: never one of the world's own streams
 FORECAST_ORACLE = "forecast_oracle"
 STATE_ORACLE = "state_oracle"
-
-
-@dataclass(frozen=True)
-class Chain:
-    """Everything the journey simulation of a world ran on, rebuilt from its profile and seed, plus its log."""
-
-    cat: Catalog
-    pop: Population
-    effects: dict[str, np.ndarray]
-    params: JourneyParams
-    log: JourneyLog
 
 
 def rebuild_chain(profile: Profile | str, seed: int, snapshot_days: object = ()) -> Chain:
@@ -58,17 +45,8 @@ def rebuild_chain(profile: Profile | str, seed: int, snapshot_days: object = ())
 
     Costs one journey simulation (quick ~2 s, cpu ~10 s on 2 cores); builds no tables.
     """
-    from .world.generate import stream_rngs
-
     prof = profile if isinstance(profile, Profile) else get_profile(profile)
-    rngs = stream_rngs(seed)
-    calendar = build_calendar(prof.start_date, prof.n_days)
-    effects = day_effects(calendar)
-    cat = build_catalog(rngs["catalog"], prof.n_products, prof.n_days, calendar, prof.image_size)
-    pop = build_population(rngs["users"], prof.n_users, prof.n_days, prof.start_date)
-    params = JourneyParams()
-    log = simulate(rngs["journeys"], cat, pop, effects, params, snapshot_days=snapshot_days)
-    return Chain(cat, pop, effects, params, log)
+    return run_journeys(prof, stream_rngs(seed), snapshot_days)
 
 
 def _future_appeal(rng: np.random.Generator, cat: Catalog, day: int, horizon: int) -> np.ndarray:

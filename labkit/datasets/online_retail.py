@@ -23,7 +23,7 @@ import pandera.errors
 import pandera.pandas as pa
 
 from ..cleaning.report import RAW_ROW
-from .registry import find_dataset_file
+from .registry import resolve_dataset_path
 
 RAW_COLUMNS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
                "CustomerID", "Country")
@@ -215,12 +215,7 @@ def load_online_retail(path_or_dir: str | os.PathLike, *, verbose: bool = True) 
     official .xlsx takes a minute or two; convert it once to parquet to re-read in a second.
     Introduced in 01_data_cleaning.
     """
-    path = Path(path_or_dir).expanduser()
-    if path.is_dir():
-        path = find_dataset_file("online_retail", path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file; expected an Online Retail .xlsx, .csv, "
-                                f".csv.gz or .parquet file (or a folder holding one)")
+    path = resolve_dataset_path(path_or_dir, "online_retail", "an Online Retail .xlsx, .csv, .csv.gz or .parquet file")
     name = path.name.lower()
     readers = {".xlsx": _read_xlsx, ".csv": _read_csv, ".csv.gz": _read_csv, ".parquet": _read_parquet}
     suffix = next((s for s in readers if name.endswith(s)), None)

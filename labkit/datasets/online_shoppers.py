@@ -17,7 +17,7 @@ import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
 
-from .registry import find_dataset_file
+from .registry import resolve_dataset_path
 
 COUNT_COLUMNS = ("Administrative", "Informational", "ProductRelated")
 DURATION_COLUMNS = ("Administrative_Duration", "Informational_Duration", "ProductRelated_Duration")
@@ -143,12 +143,8 @@ def load_online_shoppers(path_or_dir: str | os.PathLike, verbose: bool = True) -
     column and what was expected for a missing column or any invalid value.
     Introduced in 03_lstm.
     """
-    path = Path(path_or_dir).expanduser()
-    if path.is_dir():
-        path = find_dataset_file("online_shoppers", path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file; expected online_shoppers_intention.csv "
-                                f"(or .csv.gz, .parquet, .xlsx), or a folder holding it")
+    path = resolve_dataset_path(path_or_dir, "online_shoppers",
+                                "online_shoppers_intention.csv (or .csv.gz, .parquet, .xlsx)")
     raw = _read(path)
     missing = [c for c in SHOPPERS_COLUMNS if c not in raw.columns]
     if missing:

@@ -165,3 +165,16 @@ def find_dataset_file(name: str, data_dir: str | os.PathLike | None = None) -> P
         f"no file for dataset {name!r} under {root}; looked in {' and '.join(folders)} for any of "
         f"{', '.join(repr(s) for s in ds.stems)} ending in {', '.join(ds.formats)} (ignoring case); "
         f"get it from {ds.source} ({ds.licence})")
+
+
+def resolve_dataset_path(path_or_dir: str | os.PathLike, name: str, expected: str) -> Path:
+    """A dataset file given as a file or as a folder holding it (looked up with :func:`find_dataset_file`).
+
+    Raises ``FileNotFoundError`` saying what was ``expected``. Used by every real-data loader.
+    """
+    path = Path(path_or_dir).expanduser()
+    if path.is_dir():
+        path = find_dataset_file(name, path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file; expected {expected}, or a folder holding it")
+    return path

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from .registry import find_dataset_file
+from .registry import resolve_dataset_path as _resolve
 
 WOMENS_COLUMNS = ("Clothing ID", "Age", "Title", "Review Text", "Rating", "Recommended IND",
                   "Positive Feedback Count", "Division Name", "Department Name", "Class Name")
@@ -39,15 +39,6 @@ LABEL, LABEL_ID = "label", "label_id"
 
 def _fail(path: Path, message: str) -> ValueError:
     return ValueError(f"{path.name}: {message}")
-
-
-def _resolve(path_or_dir: str | os.PathLike, dataset: str, expected: str) -> Path:
-    path = Path(path_or_dir).expanduser()
-    if path.is_dir():
-        path = find_dataset_file(dataset, path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file; expected {expected}, or a folder holding it")
-    return path
 
 
 def _read(path: Path) -> pd.DataFrame:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
+from ..features.common import require as _require
 from ..runtime import default_threads
 
 DEMAND_KEYS = [S.ORIGIN, S.PRODUCT_ID, S.HORIZON, S.TARGET_DATE, S.PART, S.UNITS]
@@ -38,12 +39,6 @@ LGBM_CONFIGS: tuple[dict[str, object], ...] = (
 )
 LGBM_BASE = {"learning_rate": 0.05, "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1,
              "lambda_l2": 1.0, "verbose": -1}
-
-
-def _require(df: pd.DataFrame, cols: Sequence[str], name: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{name}: missing column(s) {missing}; got {list(df.columns)}")
 
 
 def panel_matrix(panel: pd.DataFrame, column: str = S.UNITS) -> tuple[np.ndarray, pd.DatetimeIndex, np.ndarray]:

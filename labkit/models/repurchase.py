@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
+from ..features.common import require as _require
 from ..splits import LABELLED_PARTS, CourseSplit, course_split, cutoffs
 
 HORIZON = 30
@@ -34,12 +35,6 @@ DAY_S = 86_400
 WINDOWS = (30, 90, 180)
 SEQ_FEATURES = ("present", "log_gap_days", "first_invoice", "log_days_before_cutoff", "log_value", "log_lines",
                 "log_products", "any_cancelled", "month_sin", "month_cos", "weekday_sin", "weekday_cos", "hour")
-
-
-def _require(df: pd.DataFrame, cols: list[str], name: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{name}: missing column(s) {missing}; got {list(df.columns)}")
 
 
 def invoices(orders: pd.DataFrame) -> pd.DataFrame:

@@ -28,15 +28,10 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
+from ..features.common import require as _require
 from ..splits import CourseSplit, course_split
 
 NEEDED = (S.ORDER_ID, S.USER_ID, S.PRODUCT_ID, S.QUANTITY, S.UNIT_PRICE, S.TIMESTAMP)
-
-
-def _require(df: pd.DataFrame, cols: tuple[str, ...] | list[str], name: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{name}: missing column(s) {missing}; got {list(df.columns)}")
 
 
 def order_days(orders: pd.DataFrame) -> pd.Series:

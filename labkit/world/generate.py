@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +18,11 @@ import pandas as pd
 from .. import schema as S
 from ..profiles import Profile, get_profile
 from .calendar import build_calendar, day_effects
-from .catalog import build_catalog, price_table
+from .catalog import Catalog, build_catalog, price_table
 from .feedback import build_messages, build_reviews
-from .journeys import JourneyParams, purchase_within_7d, simulate
+from .journeys import JourneyLog, JourneyParams, purchase_within_7d, simulate
 from .orders import build_orders
-from .users import build_population
+from .users import Population, build_population
 
 WORLD_VERSION = "1.0"
 STREAMS = ("catalog", "users", "journeys", "orders", "reviews", "messages", "events", "raw")
@@ -41,16 +42,36 @@ def stream_rngs(seed: int) -> dict[str, np.random.Generator]:
     return dict(zip(STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(len(STREAMS)))))
 
 
-def build_world(profile: Profile | str = "quick", seed: int = 0) -> dict[str, object]:
-    """Build every table in memory: {name: DataFrame}, plus ``images`` and ``params``."""
-    prof = _check_args(profile, seed, None)
-    rngs = stream_rngs(seed)
+@dataclass(frozen=True)
+class Chain:
+    """The world's calendar, catalogue, population and journey simulation (its log): what
+    every table is built from, and what 03's forecast oracle restarts (:mod:`labkit.oracles`)."""
+
+    calendar: pd.DataFrame
+    effects: dict[str, np.ndarray]
+    cat: Catalog
+    pop: Population
+    params: JourneyParams
+    log: JourneyLog
+
+
+def run_journeys(prof: Profile, rngs: dict[str, np.random.Generator], snapshot_days: object = ()) -> Chain:
+    """Build the calendar, catalogue and population and run the journeys, drawing from ``rngs``."""
     calendar = build_calendar(prof.start_date, prof.n_days)
     effects = day_effects(calendar)
     cat = build_catalog(rngs["catalog"], prof.n_products, prof.n_days, calendar, prof.image_size)
     pop = build_population(rngs["users"], prof.n_users, prof.n_days, prof.start_date)
     params = JourneyParams()
-    log = simulate(rngs["journeys"], cat, pop, effects, params)
+    log = simulate(rngs["journeys"], cat, pop, effects, params, snapshot_days=snapshot_days)
+    return Chain(calendar, effects, cat, pop, params, log)
+
+
+def build_world(profile: Profile | str = "quick", seed: int = 0) -> dict[str, object]:
+    """Build every table in memory: {name: DataFrame}, plus ``images`` and ``params``."""
+    prof = _check_args(profile, seed, None)
+    rngs = stream_rngs(seed)
+    chain = run_journeys(prof, rngs)
+    calendar, cat, pop, params, log = chain.calendar, chain.cat, chain.pop, chain.params, chain.log
     start = pd.Timestamp(prof.start_date)
     orders, line_truth = build_orders(rngs["orders"], log, cat, pop, calendar)
     reviews, review_truth = build_reviews(rngs["reviews"], orders, line_truth, cat, pop, start, prof.n_days)
