@@ -60,3 +60,35 @@ def reliability(prob: np.ndarray, outcome: np.ndarray, bins: int = 10, ax=None, 
     ax.set_xlabel("predicted probability")
     ax.set_ylabel("observed frequency")
     return ax
+
+
+def token_attributions(pairs: list[tuple[str, float]], ax=None, title: str | None = None, fontsize: int = 10):
+    """Word pieces on one line, each on a background coloured by its score (blue +, red -).
+
+    ``pairs`` is the output of :func:`labkit.models.bert.token_attributions`; ``##`` pieces
+    are drawn joined to the piece before them. Introduced in 04_bert.
+    """
+    import matplotlib.pyplot as plt
+
+    if not pairs:
+        raise ValueError("pairs: expected at least one (token, score) pair")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 0.8))
+    scores = np.array([s for _, s in pairs], dtype=float)
+    scale = np.abs(scores).max() or 1.0
+    cmap = plt.get_cmap("RdBu")
+    ax.set_axis_off()
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    x = 0.0
+    for token, score in pairs:
+        joined = token.startswith("##")
+        label = token[2:] if joined else token
+        x += 0.0 if joined or x == 0.0 else 0.006
+        t = ax.text(x, 0.5, label, fontsize=fontsize, va="center", ha="left", transform=ax.transAxes,
+                    bbox={"facecolor": cmap(0.5 + 0.5 * score / scale), "edgecolor": "none", "pad": 1.5})
+        box = t.get_window_extent(renderer=renderer).transformed(ax.transAxes.inverted())
+        x += box.width
+    if title:
+        ax.set_title(title, fontsize=fontsize, loc="left")
+    return ax

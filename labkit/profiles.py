@@ -36,10 +36,13 @@ class Profile:
     seq_final_rows: int = 10_000  # training rows of the final LSTM/GRU (more than there are: all)
     forecast_epochs: int = 3  # epochs of the global demand LSTM
     # text models (04)
-    bert_max_texts: int = 1500
+    bert_max_texts: int = 600  # training texts per model (a seeded stratified sample beyond it)
     bert_max_length: int = 64
-    bert_epochs: int = 1
-    bert_batch_size: int = 32
+    bert_epochs: int = 2
+    bert_batch_size: int = 16
+    bert_eval_texts: int = 600  # valid and test texts scored (a seeded stratified sample beyond it)
+    bert_tune_budget: int = 1  # learning rates tried on validation per model (text_tasks.PRETRAINED_LRS)
+    bert_curve_points: int = 1  # learning-curve sizes below the full training set
     # fusion (05) and reinforcement learning (06)
     fusion_epochs: int = 5
     rl_episodes: int = 200
@@ -84,7 +87,9 @@ PROFILES: dict[str, Profile] = {
     "cpu": Profile(
         name="cpu", n_users=20_000, n_products=160, n_days=728,
         lstm_epochs=3, tune_budget=3, seq_train_rows=40_000, seq_final_rows=1_000_000, forecast_epochs=8,
-        bert_max_texts=3000, bert_epochs=2, fusion_epochs=10,
+        bert_max_texts=3000, bert_epochs=2, bert_batch_size=32, bert_eval_texts=1500, bert_tune_budget=2,
+        bert_curve_points=2,
+        fusion_epochs=10,
         rl_episodes=1000, bootstrap_samples=1000,
     ),
     "gpu": Profile(
@@ -92,6 +97,7 @@ PROFILES: dict[str, Profile] = {
         seq_len=128, lstm_hidden=128, lstm_epochs=10, batch_size=1024, tune_budget=6,
         seq_train_rows=200_000, seq_final_rows=10_000_000, forecast_epochs=12,
         bert_max_texts=200_000, bert_max_length=128, bert_epochs=3, bert_batch_size=128,
+        bert_eval_texts=50_000, bert_tune_budget=3, bert_curve_points=4,
         fusion_epochs=20, rl_episodes=5000, bootstrap_samples=2000,
     ),
 }

@@ -127,3 +127,37 @@ def test_notebook_03_real_tracks(real_data, tmp_path, dataset):
                 "repurchase_auc_lgbm"} <= set(m)
         assert m["demand_wape_lgbm"] < m["demand_wape_snaive"] and m["demand_wape_lstm"] < m["demand_wape_snaive"]
         assert m["repurchase_auc_seq"] > 0.70 and m["repurchase_auc_lgbm"] > 0.70
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize("dataset", ["womens_reviews", "bitext"])
+def test_notebook_04_real_tracks(real_data, tmp_path, dataset):
+    """04_bert with DATASET set (small budget: 200 training texts, one epoch, 300 scored): fixed metric names, sane values."""
+    out = tmp_path / f"04_bert-{dataset}.ipynb"
+    run_notebook(ROOT / "notebooks" / "04_bert.ipynb", out,
+                 {"PROFILE": "quick", "DATASET": dataset, "DATA_DIR": str(real_data), "MAX_TEXTS": 200, "EPOCHS": 1,
+                  "EVAL_TEXTS": 300})
+    m = labkit.load_metrics("quick")[f"04_bert:{dataset}"]
+    if dataset == "womens_reviews":
+        assert {"review_macro_f1_bert", "review_macro_f1_tfidf", "recommend_auc_bert", "recommend_auc_tfidf"} <= set(m)
+        assert m["recommend_auc_tfidf"] > 0.75 and m["recommend_auc_bert"] > 0.6  # 200 texts, 1 epoch
+        assert 0.2 < m["review_macro_f1_tfidf"] < 0.6 and m["review_macro_f1_bert"] > 0.1
+        assert "844 with no text at all" in out.read_text()  # the empty reviews are counted, not silently lost
+    else:
+        assert {"intent_macro_f1_bert", "intent_macro_f1_tfidf"} <= set(m)
+        assert m["intent_macro_f1_tfidf"] > 0.8
+
+
+def test_notebook_04_on_a_learners_file(tmp_path):
+    """DATASET="file": any CSV with named text and label columns runs through the same cells."""
+    rng = __import__("numpy").random.default_rng(0)
+    words = {"good": ["love", "great", "perfect", "lovely"], "bad": ["awful", "broken", "terrible", "ugly"]}
+    rows = [(" ".join(rng.choice(words[lab], 3)) + " item", lab) for lab in ["good", "bad"] * 60]
+    path = tmp_path / "mine.csv"
+    path.write_text("body,tag\n" + "\n".join(f"{t},{lab}" for t, lab in rows) + "\n")
+    out = tmp_path / "04_bert-file.ipynb"
+    run_notebook(ROOT / "notebooks" / "04_bert.ipynb", out,
+                 {"PROFILE": "quick", "DATASET": "file", "TEXT_FILE": str(path), "TEXT_COL": "body",
+                  "LABEL_COL": "tag", "MAX_TEXTS": 60, "EPOCHS": 1, "EVAL_TEXTS": 60})
+    m = labkit.load_metrics("quick")["04_bert:file"]
+    assert m["label_macro_f1_tfidf"] == 1.0 and 0 <= m["label_macro_f1_bert"] <= 1

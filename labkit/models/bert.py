@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import warnings
 import tempfile
 import time
 from functools import lru_cache
@@ -45,9 +46,17 @@ def resolve_model(name_or_path: str | None = None) -> str:
     return name_or_path
 
 
+def _import_transformers() -> None:
+    """Import transformers once without tqdm's 'IProgress not found' warning (no ipywidgets in a notebook)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import transformers  # noqa: F401
+
+
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """Silence transformers' load reports and progress bars ('Loading weights ...') for one call."""
+    _import_transformers()
     from transformers.utils import logging
 
     level, bars = logging.get_verbosity(), logging.is_progress_bar_enabled()
@@ -63,6 +72,7 @@ def _quiet() -> Iterator[None]:
 
 def load_tokenizer(name_or_path: str | None = None):
     """The model's (fast) tokenizer."""
+    _import_transformers()
     from transformers import AutoTokenizer
 
     with _quiet():
@@ -75,6 +85,8 @@ def load_classifier(name_or_path: str | None, num_labels: int, scratch: bool = F
     The head (and with ``scratch`` every weight) is drawn from ``seed``, so two calls agree.
     """
     import torch
+
+    _import_transformers()
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
     if not isinstance(num_labels, int) or num_labels < 2:
@@ -158,6 +170,8 @@ def fine_tune(model, tokenizer, train_texts: Sequence[str], train_labels: Sequen
     best epoch and the wall time (evaluation and checkpointing included).
     """
     import torch
+
+    _import_transformers()
     from transformers import DataCollatorWithPadding, PrinterCallback, Trainer, TrainingArguments
 
     from ..runtime import seed_everything
@@ -234,6 +248,7 @@ def predict_proba(model, tokenizer, texts: Sequence[str], max_length: int = 128,
 
 @lru_cache(maxsize=2)
 def _encoder(path: str):
+    _import_transformers()
     from transformers import AutoModel
 
     with _quiet():

@@ -1,0 +1,174 @@
+"""04_bert's tasks, comparisons and hand-offs: review / message tasks on the quick world,
+stratified caps, model comparison with and without class-bias tuning, the tuning loop,
+embedding / prediction artifacts for 05 and 07, and the token-attribution plot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from labkit import schema as S  # noqa: E402
+from labkit.labels import sentiment_of_rating  # noqa: E402
+from labkit.models import text_export as TX  # noqa: E402
+from labkit.models import text_tasks as T  # noqa: E402
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def reviews(quick_world):
+    return T.review_task("quick", 0, "sentiment")
+
+
+def _task(y_train, y_valid, y_test, classes=("a", "b", "c")) -> T.TextTask:
+    rows = [(f"text {i}", y, part) for part, ys in (("train", y_train), ("valid", y_valid), ("test", y_test))
+            for i, y in enumerate(ys)]
+    frame = pd.DataFrame(rows, columns=[S.TEXT, T.LABEL, S.PART])
+    frame["flag"] = np.arange(len(frame)) % 2 == 0
+    return T.TextTask("toy", classes, frame)
+
+
+def test_review_task_labels_slices_and_oracle(reviews, quick_world):
+    f = reviews.frame
+    assert reviews.classes == S.SENTIMENTS and len(f) == len(quick_world.table("reviews"))
+    assert np.array_equal(f[T.LABEL], sentiment_of_rating(f[S.RATING]))
+    assert (f[T.HARD] == (f["has_negation"] | f["has_contrast"])).all() and 0.2 < f[T.HARD].mean() < 0.9
+    # the parts follow time: every test review is written after every training review
+    assert f.loc[f[S.PART] == "train", S.TIMESTAMP].max() < f.loc[f[S.PART] == "test", S.TIMESTAMP].min()
+    # the oracle (rating before noise) agrees with the label most of the time, not always
+    agree = (f["oracle"] == f[T.LABEL]).mean()
+    assert 0.75 < agree < 1.0
+    rating = T.review_task("quick", 0, "rating")
+    assert rating.frame[T.LABEL].between(0, 4).all() and len(rating.classes) == 5
+    with pytest.raises(ValueError, match="target"):
+        T.review_task("quick", 0, "stars")
+
+
+def test_message_task(quick_world):
+    m = T.message_task("quick", 0)
+    assert m.classes == S.INTENTS and set(m.frame[T.LABEL]) == set(range(len(S.INTENTS)))
+    assert (np.asarray(S.INTENTS)[m.frame[T.LABEL]] == m.frame[S.INTENT]).all()
+
+
+def test_text_task_validates():
+    with pytest.raises(ValueError, match=r"label_id must be in 0\.\.2"):
+        _task([0, 3], [0], [1])
+    with pytest.raises(ValueError, match=r"no rows in part\(s\) \['valid'\]"):
+        _task([0, 1], [], [1])
+    with pytest.raises(ValueError, match="missing column"):
+        T.TextTask("bad", ("a", "b"), pd.DataFrame({S.TEXT: ["x"], S.PART: ["train"]}))
+
+
+def test_subsample_caps_stratified_and_seeded(reviews):
+    sub = T.subsample(reviews, 300, 200, seed=0)
+    sizes = sub.sizes()["total"]
+    assert sizes["train"] == 300 and sizes["valid"] == 200 and sizes["test"] == 200
+    full_share = reviews.part("train")[T.LABEL].value_counts(normalize=True)
+    sub_share = sub.part("train")[T.LABEL].value_counts(normalize=True)
+    assert (full_share - sub_share).abs().max() < 0.01
+    again = T.subsample(reviews, 300, 200, seed=0)
+    assert again.frame[S.REVIEW_ID].tolist() == sub.frame[S.REVIEW_ID].tolist()
+    assert T.subsample(reviews, 300, 200, seed=1).frame[S.REVIEW_ID].tolist() != sub.frame[S.REVIEW_ID].tolist()
+    keep = T.subsample(reviews, 10**6, None)
+    assert len(keep.frame) == len(reviews.frame)
+    with pytest.raises(ValueError, match="max_train"):
+        T.subsample(reviews, 2, None)
+
+
+def test_compare_scores_slices_bias_and_oracle():
+    y_valid, y_test = [0, 1, 2, 0, 1, 2], [0, 1, 2, 2, 1, 0]
+    task = _task([0, 1, 2], y_valid, y_test)
+    perfect = {p: np.eye(3)[ys] for p, ys in (("valid", y_valid), ("test", y_test))}
+    # a model that always leans to class 0 but ranks the right class second
+    lean = {p: 0.6 * np.eye(3)[np.zeros(len(ys), int)] + 0.4 * np.eye(3)[ys] for p, ys in
+            (("valid", y_valid), ("test", y_test))}
+    table = T.compare(task, {"perfect": perfect, "lean": lean}, slices=["flag"])
+    assert table.loc["perfect", "macro_f1"] == 1.0 and table.loc["perfect", "macro_f1[flag]"] == 1.0
+    assert table.loc["lean", "accuracy"] == pytest.approx(2 / 6)
+    tuned = T.compare(task, {"perfect": perfect, "lean": lean}, bias=True)
+    assert tuned.loc["lean", "macro_f1"] == 1.0  # validation-tuned biases undo the lean
+    with pytest.raises(ValueError, match="'valid' and 'test'"):
+        T.compare(task, {"x": {"test": perfect["test"]}})
+
+
+def test_compare_adds_oracle_row(reviews):
+    sub = T.subsample(reviews, 100, 100)
+    p = {q: np.full((len(sub.part(q)), 3), 1 / 3) for q in ("valid", "test")}
+    table = T.compare(sub, {"uniform": p}, slices=[T.HARD])
+    assert list(table.index) == ["uniform", "oracle"] and table.loc["oracle", "macro_f1"] > 0.7
+
+
+def test_tune_fine_tune_keeps_best_learning_rate():
+    pos = ["love this dress", "great fit and lovely colour", "really happy with it", "beautiful and comfortable"]
+    neg = ["awful quality", "terrible fit, sending it back", "not happy at all", "cheap fabric and ugly"]
+    texts = [(pos if i % 2 else neg)[(i // 2) % 4] for i in range(48)]
+    parts = ["train"] * 32 + ["valid"] * 8 + ["test"] * 8
+    task = T.TextTask("tiny", ("neg", "pos"), pd.DataFrame({S.TEXT: texts, T.LABEL: [i % 2 for i in range(48)],
+                                                           S.PART: parts}))
+    model, tok, trials = T.tune_fine_tune(task, [1e-6, 3e-4], epochs=2, max_length=16, batch_size=16)
+    assert trials["lr"].tolist() == [1e-6, 3e-4] and trials["train_texts"].tolist() == [32, 32]
+    best = trials.loc[trials["valid_macro_f1"].idxmax()]
+    assert best["lr"] == 3e-4 and best["valid_macro_f1"] == 1.0  # a near-zero rate cannot learn in 2 epochs
+    assert list(trials.attrs["history"]["epoch"]) == [1, 2]
+    with pytest.raises(ValueError, match="lrs"):
+        T.tune_fine_tune(task, [], epochs=1)
+
+
+def test_file_task(tmp_path):
+    path = tmp_path / "mine.csv"
+    pd.DataFrame({"body": [f"text number {i}" for i in range(40)], "tag": ["x", "y"] * 20}).to_csv(path, index=False)
+    task = T.file_task(path, "body", "tag", verbose=False)
+    assert task.classes == ("x", "y") and set(task.frame[S.PART]) == {"train", "valid", "test"}
+    with pytest.raises(ValueError, match="mine.csv: missing column"):
+        T.file_task(path, "text", "tag", verbose=False)
+
+
+def test_embedding_and_prediction_artifacts(tmp_path):
+    vec = np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32)
+    path = TX.save_embeddings([7, 8, 9], vec, S.PRODUCT_ID, "quick", "toy", root=tmp_path)
+    back = TX.load_embeddings("quick", "toy", root=tmp_path)
+    assert path.is_file() and back[S.PRODUCT_ID].tolist() == [7, 8, 9]
+    assert np.array_equal(TX.embedding_matrix(back), vec)
+    with pytest.raises(ValueError, match="duplicates"):
+        TX.save_embeddings([1, 1, 2], vec, S.PRODUCT_ID, "quick", "toy", root=tmp_path)
+    with pytest.raises(ValueError, match="vectors"):
+        TX.save_embeddings([1, 2], vec, S.PRODUCT_ID, "quick", "toy", root=tmp_path)
+    with pytest.raises(FileNotFoundError, match="run 04_bert"):
+        TX.load_embeddings("quick", "missing", root=tmp_path)
+    p = TX.save_predictions([1, 2], [0, 1], {"m": np.array([[0.9, 0.1], [0.2, 0.8]])}, ("neg", "pos"), "quick",
+                            "toy", root=tmp_path)
+    assert pd.read_parquet(p).columns.tolist() == ["row_id", "label_id", "m:neg", "m:pos"]
+    with pytest.raises(ValueError, match=r"probs\['m'\]"):
+        TX.save_predictions([1], [0], {"m": np.ones((2, 2))}, ("neg", "pos"), "quick", "toy", root=tmp_path)
+
+
+def test_product_embeddings_rebuilt_when_missing(quick_world, tmp_path, monkeypatch):
+    monkeypatch.setenv("LABKIT_ROOT", str(tmp_path))
+    (tmp_path / "data" / "world").mkdir(parents=True)
+    (tmp_path / "data" / "world" / "quick-seed0").symlink_to(quick_world.path)
+    emb = TX.text_embeddings("products", "quick", 0)
+    assert len(emb) == len(quick_world.table("products")) and emb.shape[1] == 1 + 384
+    assert np.allclose(np.linalg.norm(TX.embedding_matrix(emb), axis=1), 1.0, atol=1e-5)
+    assert (tmp_path / "artifacts" / "quick" / "embeddings" / "products_seed0.parquet").is_file()
+
+
+def test_token_attribution_plot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from labkit import plots
+
+    ax = plots.token_attributions([("not", -0.5), ("great", 1.0), ("##ly", 0.2)], title="t")
+    assert [t.get_text() for t in ax.texts] == ["not", "great", "ly"]
+    with pytest.raises(ValueError, match="pairs"):
+        plots.token_attributions([])
