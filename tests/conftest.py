@@ -34,3 +34,13 @@ def real_data() -> Path:
     if not path.is_dir():
         pytest.fail(f"{REAL_DATA_ENV}={value} is not a folder")
     return path
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Pin torch to one thread for a module (fast, deterministic model tests), then restore it."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

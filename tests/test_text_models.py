@@ -29,12 +29,7 @@ POS = ["love this dress", "great fit and lovely colour", "really happy with it",
 NEG = ["awful quality", "terrible fit, sending it back", "not happy at all", "cheap fabric and ugly"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
