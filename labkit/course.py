@@ -45,7 +45,10 @@ def notebook_parameters(path: Path) -> dict[str, object]:
             src = "".join(cell["source"])
             out: dict[str, object] = {}
             for node in ast.parse(src).body:
-                if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+                if isinstance(node, ast.Assign) and not (len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+                    raise ValueError(f"{path.name}: parameters cell line {node.lineno}: assign one name per line "
+                                     "(papermill cannot override tuple or chained assignments)")
+                if isinstance(node, ast.Assign):
                     try:
                         out[node.targets[0].id] = ast.literal_eval(node.value)
                     except ValueError:
@@ -79,11 +82,19 @@ def _failure(path: Path, out: Path, err: Exception) -> CourseError:
 
 
 def run_notebook(path: Path, out: Path, parameters: dict[str, object]) -> None:
-    """Execute one notebook with papermill (kernel ``python3``, working dir ``notebooks/``)."""
+    """Execute one notebook with papermill (kernel ``python3``, working dir ``notebooks/``).
+
+    Every key of ``parameters`` must be declared in the notebook's parameters cell
+    (``ValueError`` otherwise: papermill would inject it where nothing reads it).
+    """
     import papermill as pm
 
     declared = notebook_parameters(path)
-    params = {k: v for k, v in parameters.items() if k in declared}
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ValueError(f"{path.name}: parameter(s) {unknown} are not declared in its parameters cell; "
+                         f"expected some of {sorted(declared)}")
+    params = dict(parameters)
     if out.exists() and out.resolve() != path.resolve():
         out.unlink()  # never report a stale failure from an earlier run
     try:
@@ -116,7 +127,8 @@ def run_course(profile: str | None = None, only: list[str] | None = None, datase
             print(f"skip {path.name}: it has no real-data track (no DATASET parameter)")
             continue
         suffix = f"-{dataset}" if dataset else ""
-        run_notebook(path, out_dir / f"{path.stem}{suffix}.ipynb", params)
+        declared = notebook_parameters(path)  # course-wide values go to the notebooks that take them
+        run_notebook(path, out_dir / f"{path.stem}{suffix}.ipynb", {k: v for k, v in params.items() if k in declared})
     return summary_table(profile)
 
 

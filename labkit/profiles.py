@@ -34,6 +34,8 @@ class Profile:
     tune_budget: int = 2  # configurations tried on validation, the same number for every model family
     seq_train_rows: int = 10_000  # training rows (a seeded sample) the sequence models tune on
     seq_final_rows: int = 10_000  # training rows of the final LSTM/GRU (more than there are: all)
+    seq_valid_rows: int = 8_000  # validation rows scored after each epoch (more than there are: all)
+    seq_curve_points: int = 2  # learning-curve sizes below all training users (of 5 %, 15 %, 40 %; the largest kept)
     forecast_epochs: int = 3  # epochs of the global demand LSTM
     # text models (04)
     bert_max_texts: int = 600  # training texts per model (a seeded stratified sample beyond it)
@@ -83,10 +85,11 @@ WORLD_FIELDS = ("name", "n_users", "n_products", "n_days", "start_date", "image_
 
 
 PROFILES: dict[str, Profile] = {
-    "quick": Profile(name="quick", n_users=4_000, n_products=40, n_days=364),
+    "quick": Profile(name="quick", n_users=4_000, n_products=40, n_days=364, lstm_hidden=32),
     "cpu": Profile(
         name="cpu", n_users=20_000, n_products=160, n_days=728,
-        lstm_epochs=3, tune_budget=3, seq_train_rows=40_000, seq_final_rows=1_000_000, forecast_epochs=8,
+        lstm_epochs=3, tune_budget=3, seq_train_rows=40_000, seq_final_rows=1_000_000, seq_valid_rows=10_000_000,
+        seq_curve_points=3, forecast_epochs=8,
         bert_max_texts=3000, bert_epochs=2, bert_batch_size=32, bert_eval_texts=1500, bert_tune_budget=2,
         bert_curve_points=2,
         fusion_epochs=10,
@@ -95,7 +98,8 @@ PROFILES: dict[str, Profile] = {
     "gpu": Profile(
         name="gpu", n_users=150_000, n_products=1_000, n_days=728,
         seq_len=128, lstm_hidden=128, lstm_epochs=10, batch_size=1024, tune_budget=6,
-        seq_train_rows=200_000, seq_final_rows=10_000_000, forecast_epochs=12,
+        seq_train_rows=200_000, seq_final_rows=10_000_000, seq_valid_rows=10_000_000,
+        seq_curve_points=3, forecast_epochs=12,
         bert_max_texts=200_000, bert_max_length=128, bert_epochs=3, bert_batch_size=128,
         bert_eval_texts=50_000, bert_tune_budget=3, bert_curve_points=4,
         fusion_epochs=20, rl_episodes=5000, bootstrap_samples=2000,

@@ -48,6 +48,22 @@ def test_committed_notebook_hygiene(path):
     assert not re.search(r"/(root|home|tmp|work)/", text + outputs), "machine path in the notebook"
 
 
+def test_run_notebook_rejects_undeclared_parameters(tmp_path):
+    with pytest.raises(ValueError, match=r"03_lstm.ipynb: parameter\(s\) \['EPOCH'\] are not declared"):
+        run_notebook(ROOT / "notebooks" / "03_lstm.ipynb", tmp_path / "out.ipynb", {"PROFILE": "quick", "EPOCH": 1})
+    assert not (tmp_path / "out.ipynb").exists()
+
+
+def test_parameters_cell_must_assign_one_name_per_line(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("PROFILE = None\nTEXT_COL, LABEL_COL = 'text', 'label'",
+                                          metadata={"tags": ["parameters"]})]
+    path = tmp_path / "bad.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(ValueError, match="bad.ipynb: parameters cell line 2: assign one name per line"):
+        notebook_parameters(path)
+
+
 def test_papermill_run_with_injected_parameters_records_metrics(tmp_path):
     out = tmp_path / "00_seed1.ipynb"
     run_notebook(ROOT / "notebooks" / "00_data_tour.ipynb", out, {"PROFILE": "quick", "SEED": 1})

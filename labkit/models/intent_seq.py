@@ -132,6 +132,7 @@ class SeqConfig:
     dropout: float = 0.1
     last_events: int | None = None  # keep only the newest slots (None: the profile's seq_len)
     max_train_rows: int | None = None  # subsample training rows (seeded) to fit a time budget
+    max_valid_rows: int | None = None  # validation rows scored after each epoch (seeded sample; None: all)
     grad_clip: float = 1.0
 
 
@@ -188,6 +189,8 @@ def fit_sequence_classifier(train: IntentData, valid: IntentData, config: SeqCon
 
     if config.max_train_rows and config.max_train_rows < len(train):
         train = train.sample_rows(config.max_train_rows, seed=seed)
+    if config.max_valid_rows and config.max_valid_rows < len(valid):
+        valid = valid.sample_rows(config.max_valid_rows, seed=seed + 1)
     if config.last_events:
         train, valid = (d.last_events(min(config.last_events, d.seq_len)) for d in (train, valid))
     torch.manual_seed(seed)
