@@ -37,6 +37,8 @@ def test_committed_notebook_hygiene(path):
     assert sum("parameters" in c.get("metadata", {}).get("tags", []) for c in cells) == 1
     params = notebook_parameters(path)
     assert "PROFILE" in params and "SEED" in params
+    param_src = next("".join(c["source"]) for c in cells if "parameters" in c.get("metadata", {}).get("tags", []))
+    assert all(line.count("=") <= 1 for line in param_src.splitlines()), "papermill cannot parse a second '='"
     first = "".join(cells[0]["source"])
     assert first.startswith("# ") and "Learning objectives" in first
     text = "".join("".join(c["source"]) for c in cells)
