@@ -22,12 +22,10 @@ import pandas as pd
 from scipy.special import gammaln, ndtr
 
 from . import schema as S
-from .world.journeys import (BROWSING, CHURNED, COMPARING, DORMANT, EVENT_TYPE_PROBS, INITIAL_MIX, READY,
+from .world.journeys import (BROWSING, DORMANT, DWELL_MEDIANS, DWELL_SIGMA, EVENT_TYPE_PROBS, INITIAL_MIX, READY,
                              JourneyParams, _step)
 
 N_STATES = 5
-DWELL_MEDIANS = np.array([12.0, 18.0, 35.0, 22.0, 10.0])  # the simulation's dwell medians per state
-DWELL_SIGMA = 0.7
 ACTIVITY_SIGMA = 0.6  # log-activity ~ N(0, 0.6) in the population model
 PURCHASE_TYPE = 4
 

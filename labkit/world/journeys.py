@@ -27,6 +27,8 @@ EVENT_TYPE_PROBS = np.array([  # view, click, add_to_cart, remove_from_cart (pur
 ])
 INITIAL_MIX = (0.74, 0.13, 0.08, 0.05)
 BUY_SHOCK_SD = 0.08  # day-level lognormal shock of the purchase probability
+DWELL_MEDIANS = (12.0, 18.0, 35.0, 22.0, 10.0)  # seconds per event, per state (lognormal median)
+DWELL_SIGMA = 0.7  # lognormal sigma of the dwell time
 HOUR_WEIGHTS = np.array([1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 1.5, 2, 2.5, 3, 3.5, 4, 3.8, 3, 2.8, 3,
                          3.5, 4.5, 5.5, 6, 5, 3.5, 2], dtype=float)
 
@@ -261,7 +263,7 @@ def simulate(rng: np.random.Generator, cat: Catalog, pop: Population, effects: d
         ev_prod = np.where(use_cons, cons_pick, free).astype(np.int32)
         tp = np.cumsum(EVENT_TYPE_PROBS[ev_state], axis=1)
         ev_type = (rng.random(m)[:, None] > tp).sum(axis=1).clip(0, 3).astype(np.int8)
-        dwell = np.maximum(1, rng.lognormal(np.log([12, 18, 35, 22, 10])[ev_state], 0.7)).astype(np.int32)
+        dwell = np.maximum(1, rng.lognormal(np.log(DWELL_MEDIANS)[ev_state], DWELL_SIGMA)).astype(np.int32)
         offs = np.cumsum(dwell) - dwell
         first = np.cumsum(n_ev) - n_ev
         ev_time = sess_start[ev_sess] + offs - offs[first][ev_sess]
