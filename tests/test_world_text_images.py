@@ -221,8 +221,8 @@ def test_reviews_shapes_and_determinism():
 
 def test_phrase_bank_size_and_negation_marking():
     for aspect in ASPECTS:
-        assert len(rv._PHRASES[aspect]) == 5
-        for plain, negated in rv._PHRASES[aspect]:
+        assert len(rv.P.PHRASES[aspect]) == 5
+        for plain, negated in rv.P.PHRASES[aspect]:
             assert len(plain) + len(negated) >= 6
             assert not any(rv.NEGATION_RE.search(t) for t in plain)
             assert all(rv.NEGATION_RE.search(t) for t in negated)
@@ -252,9 +252,9 @@ def test_negation_share_and_word_counting_misleads():
 
 def _expanded(aspect: str, level: int) -> list[str]:
     out = []
-    for group in rv._PHRASES[aspect][level]:
+    for group in rv.P.PHRASES[aspect][level]:
         for t in group:
-            out += [t.replace("{i}", f).replace("{h}", f) for f in rv._STRONG + rv._HEDGE]
+            out += [t.replace("{i}", f).replace("{h}", f) for f in rv.P.STRONG + rv.P.HEDGE]
     return [t.lower() for t in out]
 
 
@@ -289,6 +289,21 @@ def test_contrast_dominant_aspect_after_connective():
     assert checked > 700
 
 
+def test_weights_pick_the_aspect_written_after_the_contrast():
+    n = 400
+    s = np.zeros((n, 5))
+    s[:, 0], s[:, 2] = -1.0, 0.9  # quality a bit bad, delivery a bit good: both mild
+    m = s != 0
+    after = []
+    for weights in (np.ones(5), np.array([0.5, 1, 2, 1, 1])):  # |s| decides, then delivery's weight does
+        r = compose_reviews(np.random.default_rng(9), s, m, ["mug"] * n, weights=weights)
+        texts = [t.lower() for t, typo in zip(r.texts, r.has_typo) if not typo and "although" not in t.lower()]
+        tails = [re.split(r"\bbut\b|\bhowever\b|\bthat said\b|\byet\b", t)[1] for t in texts]
+        after.append(np.mean([bool(re.search(r"quality|fabric|material|stitch|made", tail))
+                              and not re.search(r"deliver|arriv|ship|parcel|courier|box", tail) for tail in tails]))
+    assert after[0] > 0.95 and after[1] < 0.05
+
+
 def test_no_contrast_without_opposite_signs():
     n = 500
     s = np.full((n, 5), 1.5)
@@ -296,6 +311,36 @@ def test_no_contrast_without_opposite_signs():
     m[:, :3] = True
     r = compose_reviews(np.random.default_rng(0), s, m, ["mug"] * n)
     assert not r.has_contrast.any()
+
+
+def test_scoped_negation_wraps_opposite_clauses_and_fools_bag_of_words():
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    n = 8000
+    rng = np.random.default_rng(7)
+    col = rng.integers(0, 5, n)
+    value = rng.uniform(0.45, 2.0, n) * rng.choice([-1, 1], n)  # one aspect per review, any non-neutral level
+    s = np.zeros((n, 5))
+    s[np.arange(n), col] = value
+    r = compose_reviews(np.random.default_rng(8), s, s != 0, ["mug"] * n)
+    level = np.digitize(value, rv._LEVEL_EDGES)
+    frames = re.compile("|".join(re.escape(f.split(" {c}")[0]) for f in rv.P.SCOPES))
+    scoped = np.array([bool(frames.search(t)) for t in r.texts])
+    closing = np.array([bool(re.search(r"[Nn]ot happy|[Nn]ot recommend|Won't|Can't rec", t)) for t in r.texts])
+    assert r.has_negation[scoped].all() and set(level[scoped]) == set(rv._SCOPE_SOURCES)
+    mild_negated = r.has_negation & ~closing & np.isin(level, list(rv._SCOPE_SOURCES))
+    assert abs(scoped[mild_negated].mean() - rv._SCOPE_SHARE) < 0.06
+    for i in np.flatnonzero(scoped & ~r.has_typo)[:300]:  # the wrapped clause has the opposite polarity
+        inner = re.split(r"[.!]", frames.split(r.texts[i], maxsplit=1)[1])[0].strip().lower()
+        sources = [t for lv in rv._SCOPE_SOURCES[level[i]] for t in _expanded(ASPECTS[col[i]], lv)]
+        assert inner in sources, r.texts[i]
+    # word 1-2-grams + a linear model: near perfect on other phrasings, wrong on about half the scoped ones
+    y = (value > 0).astype(int)
+    X = CountVectorizer(ngram_range=(1, 2)).fit_transform(r.texts)
+    train = np.arange(n) < n // 2
+    ok = LogisticRegression(C=1.0, max_iter=3000).fit(X[train], y[train]).predict(X[~train]) == y[~train]
+    assert ok[~scoped[~train]].mean() > 0.97 and ok[scoped[~train]].mean() < 0.6
 
 
 def test_reviews_bad_input():
@@ -309,6 +354,8 @@ def test_reviews_bad_input():
         compose_reviews(rng, s, m, names[:3])
     with pytest.raises(ValueError, match="mentioned"):
         compose_reviews(rng, s, np.zeros_like(m), names)
+    with pytest.raises(ValueError, match="weights"):
+        compose_reviews(rng, s, m, names, weights=np.ones(4))
 
 
 # --- messages ----------------------------------------------------------------------

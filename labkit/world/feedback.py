@@ -61,7 +61,7 @@ def build_reviews(rng: np.random.Generator, orders: pd.DataFrame, line_truth: pd
     eps = rng.normal(0, RATING_NOISE, m)
     rating = np.clip(np.round(latent + eps), 1, 5).astype(np.int8)
     names = cat.products[S.SUBCATEGORY].to_numpy()[prod]
-    texts = compose_reviews(rng, sent, mentioned, list(names))
+    texts = compose_reviews(rng, sent, mentioned, list(names), weights=ASPECT_WEIGHTS)
     ts = start + pd.to_timedelta(day, unit="D") + pd.to_timedelta(rng.integers(28800, 82800, m), unit="s")
     order = np.argsort(ts.to_numpy(), kind="stable")
     rid = np.arange(m, dtype=np.int64)
