@@ -44,7 +44,7 @@ class Profile:
     bert_batch_size: int = 16
     bert_eval_texts: int = 600  # valid and test texts scored (a seeded stratified sample beyond it)
     bert_tune_budget: int = 1  # learning rates tried on validation per model (text_tasks.PRETRAINED_LRS)
-    bert_curve_points: int = 1  # learning-curve sizes below the full training set
+    bert_curve_points: int = 1  # learning-curve sizes below the full training set (0: full size only)
     # fusion (05) and reinforcement learning (06)
     fusion_epochs: int = 5
     rl_episodes: int = 200
@@ -56,8 +56,9 @@ class Profile:
             value = getattr(self, field.name)
             if field.type in ("int", int) and (not isinstance(value, int) or isinstance(value, bool)):
                 raise ValueError(f"profile parameter {field.name!r} must be an int, got {value!r}")
-            if field.type in ("int", int) and value <= 0:
-                raise ValueError(f"profile parameter {field.name!r} must be > 0, got {value}")
+            least = 0 if field.name in ZERO_OK else 1
+            if field.type in ("int", int) and value < least:
+                raise ValueError(f"profile parameter {field.name!r} must be >= {least}, got {value}")
         for name, least in (("n_users", 50), ("n_products", 6), ("n_days", 28)):
             if getattr(self, name) < least:
                 raise ValueError(f"profile parameter {name!r} must be >= {least} (a world needs every "
@@ -81,11 +82,12 @@ class Profile:
         return {k: getattr(self, k) for k in WORLD_FIELDS}
 
 
+ZERO_OK = frozenset({"bert_curve_points"})  # int fields that may be 0; every other one must be > 0
 WORLD_FIELDS = ("name", "n_users", "n_products", "n_days", "start_date", "image_size")
 
 
 PROFILES: dict[str, Profile] = {
-    "quick": Profile(name="quick", n_users=4_000, n_products=40, n_days=364, lstm_hidden=32),
+    "quick": Profile(name="quick", n_users=4_000, n_products=40, n_days=364, lstm_hidden=32, bert_curve_points=0),
     "cpu": Profile(
         name="cpu", n_users=20_000, n_products=160, n_days=728,
         lstm_epochs=3, tune_budget=3, seq_train_rows=40_000, seq_final_rows=1_000_000, seq_valid_rows=10_000_000,

@@ -119,6 +119,14 @@ def test_tune_fine_tune_keeps_best_learning_rate():
         T.tune_fine_tune(task, [], epochs=1)
 
 
+def test_curve_sizes():
+    assert T.curve_sizes(3000, 3, 2) == [750, 1500]
+    assert T.curve_sizes(3000, 3, 0) == []
+    assert T.curve_sizes(100, 5, 4) == [50]  # at least ten texts per class, duplicates merged
+    with pytest.raises(ValueError, match="points"):
+        T.curve_sizes(3000, 3, 5)
+
+
 def test_file_task(tmp_path):
     path = tmp_path / "mine.csv"
     pd.DataFrame({"body": [f"text number {i}" for i in range(40)], "tag": ["x", "y"] * 20}).to_csv(path, index=False)

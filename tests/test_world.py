@@ -149,10 +149,15 @@ def test_truth_tables_need_explicit_access(quick_world):
 @pytest.mark.parametrize("overrides, message", [
     (dict(n_users=-5), "n_users"), (dict(n_days=0), "n_days"), (dict(n_products=2.5), "n_products"),
     (dict(image_size=8), "image_size"), (dict(colour_depth=3), "unknown profile parameter"),
+    (dict(bert_curve_points=-1), "bert_curve_points"), (dict(bert_epochs=0), "bert_epochs"),
 ])
 def test_bad_profile_values_are_named(overrides, message):
     with pytest.raises(ValueError, match=message):
         labkit.get_profile("quick", **overrides)
+
+
+def test_zero_only_where_allowed():
+    assert labkit.get_profile("quick", bert_curve_points=0).bert_curve_points == 0
 
 
 def test_bad_generator_arguments(tmp_path):

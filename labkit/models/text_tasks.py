@@ -220,6 +220,17 @@ def tune_fine_tune(task: TextTask, lrs: Sequence[float], epochs: int, name_or_pa
     return best[1], best[2], trials
 
 
+def curve_sizes(n_train: int, n_classes: int, points: int) -> list[int]:
+    """The ``points`` largest learning-curve sizes below ``n_train`` (CURVE_FRACTIONS; 0 gives none).
+
+    Each size keeps at least ten texts per class. Introduced in 04's learning curve.
+    """
+    if not isinstance(points, (int, np.integer)) or not 0 <= points <= len(CURVE_FRACTIONS):
+        raise ValueError(f"points: expected an int in 0..{len(CURVE_FRACTIONS)}, got {points!r}")
+    fractions = CURVE_FRACTIONS[len(CURVE_FRACTIONS) - points:]
+    return sorted({min(n_train, max(n_classes * 10, int(n_train * f))) for f in fractions})
+
+
 def learning_curve(task: TextTask, sizes: Sequence[int], setups: dict[str, dict], seed: int = 0,
                    max_length: int = 64, batch_size: int = 32, name_or_path: str | None = None,
                    max_epoch_factor: int = 4) -> pd.DataFrame:
@@ -252,7 +263,8 @@ def learning_curve(task: TextTask, sizes: Sequence[int], setups: dict[str, dict]
                          "valid_macro_f1": float(trials["valid_macro_f1"].max()),
                          "test_macro_f1": float(f1_score(task.y("test"), pred, average="macro")),
                          "seconds": time.perf_counter() - t0})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["setup", "train_texts", "epochs", "lr", "valid_macro_f1", "test_macro_f1",
+                                       "seconds"])
 
 
 def file_task(path: object, text_col: str = "text", label_col: str = "label", seed: int = 0,
