@@ -1,7 +1,7 @@
 """The phrase bank of the synthetic reviews: clauses per aspect and sentiment level, frames, fillers.
 
 Data only; :mod:`labkit.world.reviews` composes reviews from it. Levels: 0 strong negative,
-1 mild negative, 2 neutral, 3 mild positive, 4 strong positive. Read by 04's slice analysis.
+1 mild negative, 2 neutral, 3 mild positive, 4 strong positive. 04 models the texts.
 """
 
 from __future__ import annotations

@@ -166,7 +166,7 @@ def compose_reviews(
     cell = (np.arange(n_asp)[None, :] * 5 + level) * 2 + negated
     var = np.searchsorted(tab.cum, cell + u[..., 1], side="right")
 
-    # the dominant aspect (largest |sentiment|) goes after the contrast connective
+    # the dominant aspect (largest weighted |sentiment|) goes after the contrast connective
     sign = np.sign(level - 2) * m
     dom = np.argmax(np.where(m, np.abs(s) * w, -1.0) + 1e-6 * u[..., 2], axis=1)
     dom_sign = sign[rows, dom]
