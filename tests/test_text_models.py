@@ -85,6 +85,11 @@ def test_fine_tune_predict_and_attributions(tmp_path):
     assert len(bert.token_attributions(model, tok, "not happy", special_tokens=True)) == len(tok("not happy")["input_ids"])
     with pytest.raises(ValueError, match="train_labels"):
         bert.fine_tune(model, tok, texts, [5] * 64, texts, y, epochs=1, output_dir=tmp_path / "bad")
+    with pytest.raises(ValueError, match="length_bucket"):
+        bert.fine_tune(model, tok, texts, y, vt, vy, epochs=1, length_bucket=0)
+    _, hist = bert.fine_tune(model, tok, texts, y, vt, vy, lr=1e-4, epochs=1, batch_size=16, max_length=16,
+                             output_dir=tmp_path / "bucket", seed=0, length_bucket=2)
+    assert list(hist["epoch"]) == [1] and np.isfinite(hist["train_loss"]).all()
 
 
 def test_embed_shape_and_determinism():

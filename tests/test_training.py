@@ -18,6 +18,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from labkit.runtime import set_threads
 from labkit.training import (TrainConfig, fit, latest_checkpoint, load_checkpoint, lr_factor, predict, run_paths,
                              save_checkpoint, tensor_loader)
+from labkit.training.batches import LengthBucketSampler
 from labkit.training.callbacks import progress_disabled
 from labkit.training.checkpoint import list_checkpoints
 
@@ -324,6 +325,31 @@ def test_tensor_loader_batches_and_seeded_shuffle():
         tensor_loader((np.arange(3), np.arange(4)), 2)
     with pytest.raises(ValueError, match="batch_size"):
         tensor_loader(np.arange(3), 0)
+
+
+def test_length_bucket_sampler_pads_less_and_keeps_the_batch_order_random():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(5, 60, 1000)
+    sampler = LengthBucketSampler(lengths, batch_size=16, seed=1, bucket=8)
+    epochs = [list(sampler) for _ in range(3)]
+    assert all(sorted(e) == list(range(1000)) for e in epochs)  # every text once per epoch
+    assert epochs[0] != epochs[1]  # a new order each epoch ...
+    assert list(LengthBucketSampler(lengths, 16, seed=1, bucket=8)) == epochs[0]  # ... from the seed
+
+    def padded(order):  # tokens a batch costs with dynamic padding, over the real tokens
+        b = [lengths[order[i: i + 16]] for i in range(0, len(order), 16)]
+        return sum(x.max() * len(x) for x in b) / lengths.sum()
+
+    # (a short batch in the middle of an epoch would shift every later batch of the loader)
+    assert padded(epochs[0]) < 1.15 < 1.4 < padded(rng.permutation(1000))
+    first_len = [lengths[e[0]] for e in epochs]  # the first batch is not always the longest or shortest
+    assert len(set(first_len)) > 1
+    batch_means = [lengths[epochs[0][i: i + 16]].mean() for i in range(0, 1000, 16)]
+    assert not (np.all(np.diff(batch_means) <= 0) or np.all(np.diff(batch_means) >= 0))  # not sorted overall
+    with pytest.raises(ValueError, match="batch_size and bucket"):
+        LengthBucketSampler(lengths, 0)
+    with pytest.raises(ValueError, match="lengths"):
+        LengthBucketSampler([], 4)
 
 
 def test_run_paths_and_progress_switch(tmp_path, monkeypatch):

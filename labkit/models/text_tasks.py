@@ -189,13 +189,14 @@ def subsample(task: TextTask, max_train: int, max_eval: int | None = None, seed:
 
 def tune_fine_tune(task: TextTask, lrs: Sequence[float], epochs: int, name_or_path: str | None = None,
                    scratch: bool = False, max_length: int = 64, batch_size: int = 32, seed: int = 0,
-                   train_rows: int | None = None, warmup_ratio: float = 0.1):
+                   train_rows: int | None = None, warmup_ratio: float = 0.1, length_bucket: int | None = None):
     """Fine-tune one model per learning rate; keep the best by validation macro-F1.
 
     Returns ``(model, tokenizer, trials)``: ``trials`` has one row per learning rate (best
     validation macro-F1, its epoch, seconds, samples/s). ``train_rows`` fine-tunes on a seeded
     stratified subset of the training part (the learning curve). ``scratch``: the same
     architecture from random weights (see :func:`labkit.models.bert.load_classifier`).
+    ``length_bucket``: passed to :func:`labkit.models.bert.fine_tune` (04's exercise on speed).
     """
     from . import bert
 
@@ -209,7 +210,7 @@ def tune_fine_tune(task: TextTask, lrs: Sequence[float], epochs: int, name_or_pa
         model, tok = bert.load_classifier(name_or_path, len(task.classes), scratch=scratch, seed=seed)
         model, hist = bert.fine_tune(model, tok, train_x, train_y, valid_x, valid_y, lr=float(lr), epochs=epochs,
                                      batch_size=batch_size, max_length=max_length, seed=seed,
-                                     warmup_ratio=warmup_ratio)
+                                     warmup_ratio=warmup_ratio, length_bucket=length_bucket)
         rows.append({"lr": float(lr), "valid_macro_f1": hist.attrs["best_valid_macro_f1"],
                      "best_epoch": hist.attrs["best_epoch"], "epochs": epochs, "train_texts": len(train_x),
                      "seconds": hist.attrs["train_seconds"], "samples_per_s": hist.attrs["samples_per_s"]})

@@ -125,3 +125,42 @@ def tensor_loader(data: Any, batch_size: int, shuffle: bool = False, seed: int |
         generator = torch.Generator().manual_seed(seed)
     rows = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
     return DataLoader(dataset, sampler=BatchSampler(rows, batch_size, drop_last), batch_size=None)
+
+
+class LengthBucketSampler(torch.utils.data.Sampler[int]):
+    """Indices in batches of similar length, the batches in random order (04_bert).
+
+    Each epoch: a seeded permutation is cut into chunks of ``batch_size * bucket`` texts,
+    each chunk sorted by length and cut into batches, and the batches shuffled. With
+    dynamic padding a batch then pads to about its own length, not to the longest text
+    of a random draw. Unlike Hugging Face's ``group_by_length`` (which serves each chunk's
+    batches longest first), the order of the batches stays random, so short and long texts
+    do not cluster at the end of an epoch when the learning rate is low. Measured on 04's
+    cpu profile (3,000 reviews, 2 epochs, 3 seeds, ``bucket=8``): 1.5x faster, but test
+    macro-F1 on negated or contrasted reviews 3.4 points lower (0.648 vs 0.682), since those
+    long reviews then share batches; so ``labkit.models.bert.fine_tune`` leaves it off by default.
+    """
+
+    def __init__(self, lengths: list[int] | np.ndarray, batch_size: int, seed: int = 0, bucket: int = 8) -> None:
+        self.lengths = np.asarray(lengths)
+        if self.lengths.ndim != 1 or len(self.lengths) == 0:
+            raise ValueError(f"lengths: expected a non-empty 1-d sequence, got shape {self.lengths.shape}")
+        if batch_size < 1 or bucket < 1:
+            raise ValueError(f"batch_size and bucket must be >= 1, got {batch_size} and {bucket}")
+        self.batch_size, self.seed, self.bucket, self.epoch = batch_size, seed, bucket, 0
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __iter__(self):
+        rng = np.random.default_rng([self.seed, self.epoch])
+        self.epoch += 1
+        perm, chunk, bs = rng.permutation(len(self.lengths)), self.batch_size * self.bucket, self.batch_size
+        batches = []
+        for lo in range(0, len(perm), chunk):
+            part = perm[lo: lo + chunk]
+            part = part[np.argsort(self.lengths[part], kind="stable")]
+            batches += [part[i: i + bs] for i in range(0, len(part), bs)]
+        order = [batches[i] for i in rng.permutation(len(batches))]
+        order.sort(key=lambda b: len(b) < bs)  # a short batch (from the last chunk) goes last: the loader
+        return iter(np.concatenate(order).tolist())  # cuts consecutive runs of batch_size indices
