@@ -149,3 +149,16 @@ def test_pipeline_online_retail_row(pipeline, real_data):
         pytest.skip(row["skipped"])
     assert row["lines"] == row["clean_rows"] + row["quarantined_rows"] > 0
     assert row["seconds"] >= row["load_seconds"] and isinstance(row["ok"], bool)
+
+
+def test_bert_buckets_benchmark_smoke(tmp_path):
+    """benchmarks/bench_bert_buckets.py --quick: one seed, random then bucketed batches, JSON written."""
+    spec = importlib.util.spec_from_file_location("bench_bert_buckets", BENCH.with_name("bench_bert_buckets.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "b.json"
+    result = module.main(["--quick", "--seeds", "0", "--bucket", "2", "--threads", "1", "--out", str(out)])
+    assert json.loads(out.read_text())["rows"] == result["rows"]
+    assert [r["length_bucket"] for r in result["rows"]] == [None, 2] and result["train_texts"] == 48
+    for r in result["rows"]:
+        assert r["fit_seconds"] > 0 and 0 <= r["test_macro_f1"] <= 1 and 0 <= r["test_macro_f1[hard]"] <= 1
