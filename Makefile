@@ -1,7 +1,9 @@
 # Course infrastructure. GNU make; recipes are tab-indented.
 #
 #   make setup       create .venv from requirements.lock, install labkit (editable)
-#   make test        pytest over tests/ and nbval over notebooks/ (deterministic, repo-local caches)
+#   make test        pytest over tests/ and nbval over notebooks/ (repo-local caches); VARIANT=... below
+#   make test-notebooks  only the notebook part (nbval + the lesson tests), e.g. with VARIANT=avx2
+#   make expected-metrics  write tests/expected/quick_metrics.json from runs/quick (after make notebooks)
 #   make course      run the whole course (PROFILE=cpu|gpu; default: the CLI decides)
 #   make notebooks   re-execute the committed notebooks in place
 #   make lab         JupyterLab on notebooks/
@@ -41,10 +43,25 @@ QUIET_ENV = \
 	PYTHONHASHSEED=0 \
 	OMP_NUM_THREADS=2
 
-TEST_ENV = $(CACHE_ENV) $(OFFLINE_ENV) $(QUIET_ENV)
+# Portability checks: run the tests as on another CPU. VARIANT=avx2: an AVX2-only CPU (torch,
+# MKL, oneDNN, NumPy's dispatch and OpenBLAS limited to AVX2); generic: torch's non-vectorised
+# kernels and OpenBLAS's Prescott kernels; 1thread: one OpenMP thread. Given VARIANT, the tests
+# first delete the generated world and artifacts, so that everything is rebuilt under it.
+VARIANT ?=
+VARIANT_ENV_avx2 = ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 DNNL_MAX_CPU_ISA=AVX2 \
+	NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Haswell
+VARIANT_ENV_generic = ATEN_CPU_CAPABILITY=default OPENBLAS_CORETYPE=Prescott
+VARIANT_ENV_1thread = OMP_NUM_THREADS=1
+VARIANT_ENV = $(if $(VARIANT),$(or $(VARIANT_ENV_$(VARIANT)),$(error VARIANT must be avx2, generic or 1thread, got '$(VARIANT)')))
+VARIANT_PREP = $(if $(VARIANT),rm -rf data/world artifacts && echo 'VARIANT=$(VARIANT): $(VARIANT_ENV)')
+# ... and keep what the notebooks recorded, for benchmarks/portability.py (pass or fail)
+VARIANT_KEEP = $(if $(VARIANT),mkdir -p runs/portability && cp .cache/test-runs/quick/metrics.json runs/portability/$(VARIANT).json;)
+
+TEST_ENV = $(CACHE_ENV) $(OFFLINE_ENV) $(QUIET_ENV) $(VARIANT_ENV)
+NBVAL = --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 RUN_ENV = $(CACHE_ENV) $(OFFLINE_ENV) $(QUIET_ENV)
 
-.PHONY: setup course test lab notebooks world bench lock clean distclean
+.PHONY: setup course test test-notebooks expected-metrics lab notebooks world bench lock clean distclean
 
 setup: $(STAMP)
 
@@ -62,8 +79,18 @@ $(STAMP): requirements.lock pyproject.toml | $(PYTHON)
 course: setup
 	env $(RUN_ENV) $(PYTHON) -m labkit course $(if $(PROFILE),--profile $(PROFILE))
 
+# nbval --nbval-lax: every cell runs; only cells tagged nbval-check-output are compared digit
+# by digit (deterministic outputs); tests/test_lessons.py checks the recorded model results.
 test: setup
-	env $(TEST_ENV) $(PYTHON) -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(VARIANT_PREP)
+	env $(TEST_ENV) $(PYTHON) -m pytest tests notebooks $(NBVAL); status=$$?; $(VARIANT_KEEP) exit $$status
+
+test-notebooks: setup
+	$(VARIANT_PREP)
+	env $(TEST_ENV) $(PYTHON) -m pytest notebooks tests/test_lessons.py $(NBVAL); status=$$?; $(VARIANT_KEEP) exit $$status
+
+expected-metrics: setup
+	env $(RUN_ENV) $(PYTHON) tests/expected/write_expected.py quick
 
 lab: setup
 	env $(CACHE_ENV) $(OFFLINE_ENV) $(VENV)/bin/jupyter lab notebooks/

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 ROOT_ENV = "LABKIT_ROOT"
+RUNS_ENV = "LABKIT_RUNS_DIR"  # the test suite points this at .cache/test-runs, away from your runs/
 _MARKERS = ("pyproject.toml", "labkit")
 
 
@@ -45,8 +46,13 @@ def artifacts_dir(profile: str, root: Path | None = None) -> Path:
 
 
 def runs_dir(profile: str, root: Path | None = None) -> Path:
-    """Per-profile folder for executed notebooks, metrics and TensorBoard logs."""
-    path = (root or repo_root()) / "runs" / profile
+    """Per-profile folder for executed notebooks, metrics and TensorBoard logs.
+
+    ``runs/<profile>`` under the repo root; ``$LABKIT_RUNS_DIR/<profile>`` when that is set
+    and no ``root`` is given (``make test`` does this so a test run never touches ``runs/``).
+    """
+    base = Path(os.environ[RUNS_ENV]) if root is None and os.environ.get(RUNS_ENV) else (root or repo_root()) / "runs"
+    path = base / profile
     path.mkdir(parents=True, exist_ok=True)
     return path
 

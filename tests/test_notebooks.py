@@ -5,6 +5,7 @@ nbval (output comparison of every notebook) runs from ``make test`` over ``noteb
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 
 import labkit
 from labkit.course import NOTEBOOKS, CourseError, notebook_parameters, notebook_paths, run_course, run_notebook
-from labkit.paths import repo_root
+from labkit.paths import repo_root, runs_dir
 
 ROOT = repo_root()
 COMMITTED = notebook_paths()
@@ -50,6 +51,60 @@ def test_committed_notebook_hygiene(path):
     assert not re.search(r"/(root|home|tmp|work)/", text + outputs), "machine path in the notebook"
 
 
+# A trailing expression inside an if/for/with block is not displayed by Jupyter: it must be a
+# call that shows or stores something itself (the bug class of a table computed and never shown).
+SHOWING_CALLS = {"display", "print", "show", "update", "savefig", "tight_layout", "legend", "set", "close"}
+
+
+def _trailing_statements(body: list[ast.stmt]):
+    last = body[-1]
+    if isinstance(last, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
+        yield from _trailing_statements(last.body)
+        if getattr(last, "orelse", None):
+            yield from _trailing_statements(last.orelse)
+    else:
+        yield last
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.stem)
+def test_no_value_is_silently_dropped_at_the_end_of_a_block(path):
+    nb = json.loads(path.read_text())
+    bad = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        tree = ast.parse("".join(cell["source"]))
+        if not tree.body or not isinstance(tree.body[-1], (ast.If, ast.For, ast.While, ast.With, ast.Try)):
+            continue
+        for stmt in _trailing_statements([tree.body[-1]]):
+            if isinstance(stmt, ast.Expr):
+                call = stmt.value if isinstance(stmt.value, ast.Call) else None
+                name = getattr(call.func, "id", getattr(call.func, "attr", None)) if call else None
+                if name not in SHOWING_CALLS:
+                    bad.append(f"cell {i} line {stmt.lineno}")
+    assert not bad, f"{path.name}: a block ends in a bare expression that Jupyter never shows (wrap it in " \
+                    f"display()): {bad}"
+
+
+FLOAT_WITH_4_DECIMALS = re.compile(r"(?<![\w.])-?\d+\.\d{4,}(?![\d.])")
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.stem)
+def test_outputs_print_the_digits_the_prose_uses(path):
+    """No printed float with more than 3 decimals; some cells are compared digit by digit, none of them twice tagged."""
+    nb = json.loads(path.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    long = []
+    for i, cell in enumerate(nb["cells"]):
+        for out in cell.get("outputs", []):
+            text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+            long += [f"cell {i}: {m}" for m in FLOAT_WITH_4_DECIMALS.findall(text)]
+    assert not long, f"{path.name}: floats printed with more digits than the prose uses: {long[:5]}"
+    tags = [set(c.get("metadata", {}).get("tags", [])) for c in code]
+    assert sum("nbval-check-output" in t for t in tags) >= 3, "too few cells compared by nbval --nbval-lax"
+    assert not any({"nbval-check-output", "nbval-ignore-output"} <= t for t in tags)
+
+
 def test_run_notebook_rejects_undeclared_parameters(tmp_path):
     with pytest.raises(ValueError, match=r"03_lstm.ipynb: parameter\(s\) \['EPOCH'\] are not declared"):
         run_notebook(ROOT / "notebooks" / "03_lstm.ipynb", tmp_path / "out.ipynb", {"PROFILE": "quick", "EPOCH": 1})
@@ -66,7 +121,8 @@ def test_parameters_cell_must_assign_one_name_per_line(tmp_path):
         notebook_parameters(path)
 
 
-def test_papermill_run_with_injected_parameters_records_metrics(tmp_path):
+def test_papermill_run_with_injected_parameters_records_metrics(tmp_path, monkeypatch):
+    monkeypatch.setenv("LABKIT_RUNS_DIR", str(tmp_path / "runs"))  # seed 1 beside, not over, the seed-0 metrics
     out = tmp_path / "00_seed1.ipynb"
     run_notebook(ROOT / "notebooks" / "00_data_tour.ipynb", out, {"PROFILE": "quick", "SEED": 1})
     nb = nbformat.read(out, as_version=4)
@@ -84,7 +140,7 @@ def test_course_cli_runs_notebooks_and_prints_the_summary():
                           capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "00_data_tour" in done.stdout and "state_oracle_auc" in done.stdout
-    assert (ROOT / "runs" / "quick" / "00_data_tour.ipynb").exists()
+    assert (runs_dir("quick") / "00_data_tour.ipynb").exists()
     recorded = labkit.load_metrics("quick")["00_data_tour"]
     assert recorded["n_users"] == labkit.get_profile("quick").n_users
 
@@ -98,6 +154,7 @@ def test_course_failure_names_notebook_and_cell(tmp_path, monkeypatch):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "notebooks" / "01_data_cleaning.ipynb")
     monkeypatch.setenv("LABKIT_ROOT", str(tmp_path))
+    monkeypatch.delenv("LABKIT_RUNS_DIR", raising=False)
     with pytest.raises(CourseError) as err:
         run_course("quick")
     message = str(err.value)

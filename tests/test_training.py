@@ -354,6 +354,7 @@ def test_length_bucket_sampler_pads_less_and_keeps_the_batch_order_random():
 
 def test_run_paths_and_progress_switch(tmp_path, monkeypatch):
     monkeypatch.setenv("LABKIT_ROOT", str(tmp_path))
+    monkeypatch.delenv("LABKIT_RUNS_DIR", raising=False)  # make test sets it
     ckpt, tb = run_paths("quick", "lstm")
     assert ckpt == tmp_path / "runs" / "quick" / "checkpoints" / "lstm"
     assert tb == tmp_path / "runs" / "quick" / "tensorboard" / "lstm"

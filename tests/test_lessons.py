@@ -1,0 +1,162 @@
+"""The lessons of the notebooks, checked on the metrics the test run itself recorded.
+
+nbval (``make test``) executes every notebook; each one ends with ``record_metrics``. After
+the notebooks have run, these tests read what they recorded in this session and check
+
+1. every metric against the expected value of the default run (``tests/expected/``,
+   written by ``make expected-metrics``) within a tolerance per metric family, measured
+   across CPUs and thread counts (``TOLERANCES``; measurements in benchmarks/README.md,
+   "Portability of the notebook results"), and
+2. the orderings the notebooks' prose claims (LightGBM above logistic regression, the
+   oracle above every model, the cleaned rows adding up, ...), with a margin.
+
+Digits of model results are never compared exactly: they differ from one CPU to the next
+(BLAS kernels, torch's AVX2/AVX-512 paths, LightGBM's histogram sums).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import labkit
+from labkit.course import notebook_paths
+
+pytestmark = [pytest.mark.notebooks, pytest.mark.after_notebooks]
+
+EXPECTED_DIR = Path(__file__).parent / "expected"
+COURSE = tuple(p.stem for p in notebook_paths())  # the committed notebooks, in course order
+
+# (family, pattern matched against the metric name, absolute tolerance). The first match wins.
+# Tolerances sit a little above the largest difference measured between this machine's run
+# and the runs as on an AVX2-only CPU, with torch's plain kernels and OpenBLAS Prescott, and
+# with one thread (benchmarks/README.md, "Portability of the notebook results").
+TOLERANCES: list[tuple[str, str, float]] = [
+    # data, truth and oracles: computed without a trained model, equal everywhere up to
+    # rounding (the world's observed tables are byte-identical under every variant)
+    ("data and oracles", r"^(n_|rows_|fault_|leakage_|purchase_rate|state_oracle|demand_realised|oracle_)"
+                         r"|_oracle$|_observable_ceiling$", 1e-6),
+    ("ROC-AUC", r"_auc", 0.01),
+    ("macro-F1 and F1", r"f1", 0.03),
+    ("calibration error", r"_ece_", 0.01),
+    ("WAPE", r"_wape_", 0.02),
+    ("MASE", r"_mase_", 0.03),
+]
+
+
+def tolerance(name: str) -> tuple[str, float]:
+    """The family and absolute tolerance of a metric name (ValueError if no family matches)."""
+    for family, pattern, tol in TOLERANCES:
+        if re.search(pattern, name):
+            return family, tol
+    raise ValueError(f"metric {name!r} belongs to no tolerance family: add it to TOLERANCES in {__file__}")
+
+
+def expected_metrics(profile: str) -> dict[str, dict[str, float]]:
+    path = EXPECTED_DIR / f"{profile}_metrics.json"
+    if not path.exists():
+        pytest.skip(f"no expected metrics for profile {profile!r} ({path.name}); make test runs quick")
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def profile() -> str:
+    return labkit.get_profile(None).name
+
+
+@pytest.fixture
+def recorded(notebook_outcomes, profile):
+    """The metrics a notebook recorded in this test session (skip if nbval did not run it here)."""
+
+    def get(stem: str) -> dict[str, float]:
+        if stem not in notebook_outcomes:
+            pytest.skip(f"notebooks/{stem}.ipynb was not executed in this session (run `make test`)")
+        outcomes = notebook_outcomes[stem]
+        if not outcomes or "failed" in outcomes:
+            pytest.fail(f"notebooks/{stem}.ipynb did not run through in this session ({outcomes.count('failed')} "
+                        "cell(s) failed, see above): its metrics are missing or stale")
+        metrics = labkit.load_metrics(profile).get(stem)
+        assert metrics, f"notebooks/{stem}.ipynb ran but recorded no metrics under {stem!r}"
+        return metrics
+
+    return get
+
+
+def test_every_expected_metric_has_a_tolerance_family():
+    for stem, metrics in expected_metrics("quick").items():
+        assert stem in COURSE, f"{stem}: not a course notebook (tests/expected/quick_metrics.json)"
+        for name in metrics:
+            tolerance(name)
+
+
+@pytest.mark.parametrize("stem", COURSE)
+def test_recorded_metrics_match_the_default_run(recorded, profile, stem):
+    expected = expected_metrics(profile).get(stem)
+    assert expected, f"tests/expected/{profile}_metrics.json has no {stem}: run `make expected-metrics`"
+    got = recorded(stem)
+    assert set(got) == set(expected), (
+        f"{stem}: recorded metrics differ from the expected names (new {sorted(set(got) - set(expected))}, "
+        f"missing {sorted(set(expected) - set(got))}); after a deliberate change run `make expected-metrics`")
+    off = []
+    for name, value in expected.items():
+        family, tol = tolerance(name)
+        if got[name] != pytest.approx(value, abs=tol, rel=0):
+            off.append(f"{name}: {got[name]:.6g} vs expected {value:.6g} (|diff| > {tol:g}, {family})")
+    assert not off, f"{stem}: " + "; ".join(off)
+
+
+def test_00_world_matches_its_truth(recorded, profile):
+    m = recorded("00_data_tour")
+    p = labkit.get_profile(profile)
+    assert (m["n_users"], m["n_products"]) == (p.n_users, p.n_products)
+    assert abs(m["demand_realised_over_expected"] - 1) < 0.02  # realised units follow the hidden demand
+    assert 0.6 < m["state_oracle_auc"] < 1.0
+
+
+def test_01_every_raw_row_is_accounted_for(recorded):
+    m = recorded("01_data_cleaning")
+    assert m["rows_clean"] + m["rows_quarantined"] == m["rows_raw"]
+    assert m["fault_recall"] == 1.0 and m["rows_lost_wrongly"] == 0
+
+
+def test_02_features_do_not_leak_and_carry_signal(recorded):
+    m = recorded("02_feature_extraction")
+    assert m["leakage_check_passed"] == 1
+    assert 0.6 < m["baseline_intent_auc"] < m["oracle_intent_auc"] - 0.05
+
+
+def test_03_purchase_intent_orderings(recorded):
+    m = recorded("03_lstm")
+    models = ("lstm", "gru", "lgbm", "logreg", "ensemble")
+    # the tuned tabular baseline: LightGBM above logistic regression
+    assert m["intent_auc_lgbm"] > m["intent_auc_logreg"]
+    # the ensemble never falls below its better member by more than noise (weights chosen on validation)
+    assert m["intent_auc_ensemble"] >= max(m["intent_auc_lgbm"], m["intent_auc_lstm"]) - 0.005
+    # the observable ceiling is above every model, the state oracle above the ceiling
+    assert all(m["intent_auc_observable_ceiling"] > m[f"intent_auc_{k}"] for k in models)
+    assert m["intent_auc_oracle"] > m["intent_auc_observable_ceiling"] + 0.03
+    assert all(m[f"intent_auc_{k}"] > 0.65 for k in models)
+
+
+def test_03_demand_orderings(recorded):
+    m = recorded("03_lstm")
+    # every learned forecast beats the seasonal naive clearly; none beats the forecast oracle
+    for k in ("lstm", "lgbm", "ensemble"):
+        assert m[f"demand_wape_{k}"] < 0.9 * m["demand_wape_snaive"]
+        assert m[f"demand_wape_{k}"] >= m["demand_wape_oracle"]
+
+
+def test_04_text_orderings(recorded):
+    m = recorded("04_bert")
+    models = ("bert", "tfidf", "frozen", "scratch")
+    # the oracle (the rating before its noise) is far above every model
+    assert all(m["review_macro_f1_oracle"] > m[f"review_macro_f1_{k}"] + 0.1 for k in models)
+    # pretraining is worth a lot: the same network from random weights is clearly below
+    assert m["review_macro_f1_bert"] > m["review_macro_f1_scratch"] + 0.05
+    # sentence embeddings trained for topic similarity lose to TF-IDF on sentiment
+    assert m["review_macro_f1_frozen"] < m["review_macro_f1_tfidf"]
+    # support-message intent is easy for both
+    assert min(m["intent_macro_f1_bert"], m["intent_macro_f1_tfidf"]) > 0.9
