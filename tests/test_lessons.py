@@ -34,16 +34,16 @@ COURSE = tuple(p.stem for p in notebook_paths())  # the committed notebooks, in 
 # Tolerances sit a little above the largest difference measured between this machine's run
 # and the runs as on an AVX2-only CPU, with torch's plain kernels and OpenBLAS Prescott, and
 # with one thread (benchmarks/README.md, "Portability of the notebook results").
-TOLERANCES: list[tuple[str, str, float]] = [
-    # data, truth and oracles: computed without a trained model, equal everywhere up to
-    # rounding (the world's observed tables are byte-identical under every variant)
+TOLERANCES: list[tuple[str, str, float]] = [  # (family, pattern, tolerance)  # largest |diff| measured
+    # data, truth and oracles: computed without a trained model; the world's observed tables are
+    # byte-identical under every variant (truth floats differ by <= 7e-15)
     ("data and oracles", r"^(n_|rows_|fault_|leakage_|purchase_rate|state_oracle|demand_realised|oracle_)"
-                         r"|_oracle$|_observable_ceiling$", 1e-6),
-    ("ROC-AUC", r"_auc", 0.01),
-    ("macro-F1 and F1", r"f1", 0.03),
-    ("calibration error", r"_ece_", 0.01),
-    ("WAPE", r"_wape_", 0.02),
-    ("MASE", r"_mase_", 0.03),
+                         r"|_oracle$|_observable_ceiling$", 1e-6),  # 0
+    ("ROC-AUC", r"_auc", 0.005),  # 0.0004 (generic); 0.001 between two CPUs (issue #13)
+    ("macro-F1 and F1", r"f1", 0.03),  # 0.0111 (generic: frozen embeddings); 0.017 between two CPUs (#13)
+    ("calibration error", r"_ece_", 0.01),  # 0
+    ("WAPE", r"_wape_", 0.01),  # 0 (a flip of LightGBM's chosen config would move it ~0.005)
+    ("MASE", r"_mase_", 0.02),  # 0
 ]
 
 
@@ -156,7 +156,7 @@ def test_04_text_orderings(recorded):
     assert all(m["review_macro_f1_oracle"] > m[f"review_macro_f1_{k}"] + 0.1 for k in models)
     # pretraining is worth a lot: the same network from random weights is clearly below
     assert m["review_macro_f1_bert"] > m["review_macro_f1_scratch"] + 0.05
-    # sentence embeddings trained for topic similarity lose to TF-IDF on sentiment
-    assert m["review_macro_f1_frozen"] < m["review_macro_f1_tfidf"]
+    # Not asserted on quick: frozen embeddings below TF-IDF (the prose's cpu-profile claim; on quick the gap,
+    # 0.014, is smaller than the 0.017 that macro-F1 moved between two CPUs), fine-tuned above TF-IDF.
     # support-message intent is easy for both
     assert min(m["intent_macro_f1_bert"], m["intent_macro_f1_tfidf"]) > 0.9
