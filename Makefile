@@ -4,7 +4,7 @@
 #   make test        pytest over tests/ and nbval over notebooks/ (repo-local caches); VARIANT=... below
 #   make test-notebooks  only the notebook part (nbval + the lesson tests), e.g. with VARIANT=avx2
 #   make expected-metrics  write tests/expected/quick_metrics.json from runs/quick (after make notebooks)
-#   make course      run the whole course (PROFILE=cpu|gpu; default: the CLI decides)
+#   make course      run the whole course (PROFILE=quick|cpu|gpu, SEED=n; default: the CLI decides)
 #   make notebooks   re-execute the committed notebooks in place
 #   make lab         JupyterLab on notebooks/
 #   make world       generate a synthetic world (PROFILE defaults to quick)
@@ -20,6 +20,7 @@ VENV = .venv
 PYTHON = $(VENV)/bin/python
 STAMP = $(VENV)/.stamp-setup
 PROFILE ?=
+SEED ?=
 
 # Every cache and per-user config lives inside the repo, under .cache/.
 CACHE_ENV = \
@@ -77,7 +78,7 @@ $(STAMP): requirements.lock pyproject.toml | $(PYTHON)
 	touch $@
 
 course: setup
-	env $(RUN_ENV) $(PYTHON) -m labkit course $(if $(PROFILE),--profile $(PROFILE))
+	env $(RUN_ENV) $(PYTHON) -m labkit course $(if $(PROFILE),--profile $(PROFILE)) $(if $(SEED),--seed $(SEED))
 
 # nbval --nbval-lax: every cell runs; only cells tagged nbval-check-output are compared digit
 # by digit (deterministic outputs); tests/test_lessons.py checks the recorded model results.

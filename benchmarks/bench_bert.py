@@ -3,7 +3,7 @@
 Fine-tuning: forward, backward and AdamW step of ``AutoModelForSequenceClassification``
 (3 labels) on batches of ``--batch-size`` texts that fill exactly ``max_length`` tokens
 (worst case of dynamic padding), after one warm-up step; samples per second.
-Inference: ``labkit.models.bert.predict_proba`` on texts of the same length; sentences
+Inference: ``labkit.models.text.bert.predict_proba`` on texts of the same length; sentences
 per second. Lengths 64 and 128. On the CPU with ``--threads`` pinned threads (default 1:
 on the course's 2-core machine two threads beside another busy process are many times
 slower); on CUDA also, with bf16 autocast as ``fine_tune`` chooses.
@@ -52,7 +52,7 @@ def run_case(device: str, max_length: int, batch_size: int, steps: int, infer_ba
     """Time training steps and inference of MiniLM at one length."""
     import torch
 
-    from labkit.models import bert
+    from labkit.models.text import bert
 
     model, tok = bert.load_classifier(None, num_labels=3, seed=0)
     model.to(device).train()

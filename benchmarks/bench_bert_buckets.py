@@ -30,8 +30,8 @@ SLICES = ("hard", "has_negation", "has_contrast")
 def run_case(task, seed: int, bucket: int | None, lr: float, epochs: int, batch_size: int,
              max_length: int) -> dict[str, object]:
     """Fine-tune once; fit seconds, best validation and test macro-F1 (all and per slice)."""
-    from labkit.models import bert
-    from labkit.models import text_tasks as T
+    from labkit.models.text import bert
+    from labkit.models.text import tasks as T
 
     model, tok = bert.load_classifier(None, len(task.classes), seed=seed)
     t0 = time.perf_counter()
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     """Run every (seed, batching) case, write the JSON, print a Markdown table."""
     import torch
 
-    from labkit.models import text_tasks as T
+    from labkit.models.text import tasks as T
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", default="cpu")

@@ -115,11 +115,14 @@ def _step(step: str, spec: dict[str, object], world_dir: str) -> dict[str, objec
     from labkit import cleaning
     from labkit import features as F
     from labkit import schema as S
+    from labkit.artifacts import ArtifactStore
 
     if step == "clean_sql":
         import duckdb  # noqa: F401  (imported lazily by the SQL path; keep it out of the timing)
     world = labkit.load_world(world_dir)
     prof = _profile(spec)
+    if step == "features":  # 02 reads 01's cleaned tables: made here, outside the timing
+        cleaning.cleaned_tables(prof, world.seed, world=world, verbose=False)
     raw_rows = {t: int(v["rows"]) for t, v in world.manifest["raw_export"]["tables"].items()}
     import_rss_kb = _usage().ru_maxrss  # KiB on Linux
     before = _usage()
@@ -137,8 +140,8 @@ def _step(step: str, spec: dict[str, object], world_dir: str) -> dict[str, objec
         paths = F.build_features(world, prof)
         seconds = time.perf_counter() - t0
         input_rows = sum(int(world.manifest["tables"][t]["rows"]) for t in S.OBSERVED_TABLES)
-        manifest = json.loads((paths["split"].parent / "manifest.json").read_text())
-        detail = {"phases_s": manifest.get("last_build_s", {}), "artifacts": len(paths),
+        entry = ArtifactStore(prof.name, world.seed).manifest()["features/split"]  # the build's step times
+        detail = {"phases_s": entry.get("build_s", {}), "artifacts": len(paths),
                   "artifacts_mb": round(sum(p.stat().st_size for p in paths.values()) / 2**20, 1)}
     else:
         raise ValueError(f"unknown step {step!r}; expected one of {STEPS}")

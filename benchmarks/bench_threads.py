@@ -24,7 +24,7 @@ def main() -> None:
     import torch
 
     import labkit
-    from labkit.models.intent import SeqConfig, fit_sequence_classifier, load_intent
+    from labkit.models.purchase_intent.models import SeqConfig, fit_sequence_classifier, load_intent
 
     data = load_intent("quick")
     train, valid = data.part("train"), data.part("valid").sample_rows(3000)

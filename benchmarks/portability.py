@@ -7,10 +7,12 @@ tolerance and the largest |difference| seen under each variant, then the metrics
 most. The tolerances are set a little above these measurements.
 
     .venv/bin/python benchmarks/portability.py            # Markdown tables on stdout
+    .venv/bin/python benchmarks/portability.py --expected OTHER.json   # against another default run
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import sys
@@ -26,9 +28,12 @@ def _lessons():
     return module
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--expected", type=Path, default=ROOT / "tests" / "expected" / "quick_metrics.json")
+    args = parser.parse_args(argv)
     lessons = _lessons()
-    expected = json.loads((ROOT / "tests" / "expected" / "quick_metrics.json").read_text())
+    expected = json.loads(args.expected.read_text())
     runs = {p.stem: json.loads(p.read_text()) for p in sorted((ROOT / "runs" / "portability").glob("*.json"))}
     if not runs:
         print("no runs/portability/*.json yet: run `make test VARIANT=avx2` (or generic, 1thread) first",

@@ -5,7 +5,8 @@ when a function that needs them is called.
 """
 
 from . import schema
-from .metrics import load_metrics, record_metrics, summary_table
+from .artifacts import ArtifactStore
+from .recording import load_metrics, record_metrics, summary_table
 from .paths import artifacts_dir, repo_root, runs_dir, world_dir
 from .profiles import PROFILES, Profile, get_profile
 from .runtime import pick_device, seed_everything, set_threads, start
@@ -13,7 +14,7 @@ from .world import World, ensure_world, generate_world, load_world
 
 __version__ = "0.1.0"
 __all__ = [
-    "PROFILES", "Profile", "World", "artifacts_dir", "ensure_world", "generate_world", "get_profile",
+    "ArtifactStore", "PROFILES", "Profile", "World", "artifacts_dir", "ensure_world", "generate_world", "get_profile",
     "load_metrics", "load_world", "pick_device", "record_metrics", "repo_root", "runs_dir", "schema",
     "seed_everything", "set_threads", "start", "summary_table", "world_dir",
 ]

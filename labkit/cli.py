@@ -6,12 +6,13 @@ import argparse
 import sys
 import time
 
+from .course import CourseError, refresh_notebooks, run_course
 from .paths import relative
+from .profiles import PROFILES
+from .world import generate_world
 
 
 def _world(args: argparse.Namespace) -> int:
-    from .world import generate_world
-
     t0 = time.perf_counter()
     out = generate_world(args.profile, args.seed, args.out, raw=not args.no_raw)
     print(f"wrote the {args.profile!r} world (seed {args.seed}) to {relative(out)} "
@@ -20,11 +21,9 @@ def _world(args: argparse.Namespace) -> int:
 
 
 def _course(args: argparse.Namespace) -> int:
-    from .course import CourseError, run_course
-
     only = args.only.split(",") if args.only else None
     try:
-        print(run_course(args.profile, only, args.dataset, args.data_dir))
+        print(run_course(args.profile, only, args.dataset, args.data_dir, seed=args.seed))
     except CourseError as err:
         print(f"course failed: {err}", file=sys.stderr)
         return 1
@@ -35,8 +34,6 @@ def _course(args: argparse.Namespace) -> int:
 
 
 def _notebooks(args: argparse.Namespace) -> int:
-    from .course import CourseError, refresh_notebooks
-
     try:
         refresh_notebooks(args.only.split(",") if args.only else None)
     except CourseError as err:
@@ -56,8 +53,6 @@ def _seed(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .profiles import PROFILES
-
     parser = argparse.ArgumentParser(prog="python -m labkit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     w = sub.add_parser("world", help="generate the synthetic world")
@@ -68,8 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     w.set_defaults(func=_world)
     c = sub.add_parser("course", help="run the notebooks with papermill and print the metrics summary")
     c.add_argument("--profile", default=None, choices=sorted(PROFILES),
-                   help="default: gpu when CUDA is available, else cpu")
+                   help="default: gpu when CUDA is available, else quick")
     c.add_argument("--only", default=None, help="comma-separated notebook numbers, e.g. 01,03")
+    c.add_argument("--seed", type=_seed, default=0, help="the world's seed, passed to every notebook as SEED")
     c.add_argument("--dataset", default=None, help="real-data track, e.g. online_retail")
     c.add_argument("--data-dir", default=None, help="folder with the real dataset's files")
     c.set_defaults(func=_course)

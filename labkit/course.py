@@ -12,8 +12,9 @@ import json
 import os
 from pathlib import Path
 
-from .metrics import summary_table
+from .recording import summary_table
 from .paths import relative, repo_root, runs_dir
+from .profiles import get_profile
 
 NOTEBOOKS = ("00_data_tour", "01_data_cleaning", "02_feature_extraction", "03_lstm", "04_bert",
              "05_multimodal_fusion", "06_reinforcement_learning", "07_evaluation")
@@ -58,12 +59,12 @@ def notebook_parameters(path: Path) -> dict[str, object]:
 
 
 def default_course_profile() -> str:
-    """``gpu`` when CUDA is available, else ``cpu``."""
+    """``gpu`` when CUDA is available, else ``quick`` (the notebooks' defaults: minutes on a laptop)."""
     try:
-        import torch
-        return "gpu" if torch.cuda.is_available() else "cpu"
+        import torch  # heavy optional library: only to ask for a GPU
+        return "gpu" if torch.cuda.is_available() else "quick"
     except ImportError:
-        return "cpu"
+        return "quick"
 
 
 def _failure(path: Path, out: Path, err: Exception) -> CourseError:
@@ -105,15 +106,21 @@ def run_notebook(path: Path, out: Path, parameters: dict[str, object]) -> None:
 
 
 def run_course(profile: str | None = None, only: list[str] | None = None, dataset: str | None = None,
-               data_dir: str | None = None) -> str:
-    """Run the notebooks into ``runs/<profile>/``; return the metrics summary table."""
+               data_dir: str | None = None, seed: int = 0) -> str:
+    """Run the notebooks into ``runs/<profile>/``; return the metrics summary table.
+
+    ``seed`` goes to every notebook as ``SEED``: another seed's notebooks (``03_lstm-seed1.ipynb``),
+    metrics (``03_lstm@seed1``) and artifacts (``artifacts/<profile>/synthetic-seed1``) sit
+    beside the first seed's.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
     from tqdm.auto import tqdm
 
     profile = profile or default_course_profile()
-    from .profiles import get_profile
     get_profile(profile)  # validates the name
     out_dir = runs_dir(profile)
-    params: dict[str, object] = {"PROFILE": profile}
+    params: dict[str, object] = {"PROFILE": profile, "SEED": seed}
     if dataset:
         params["DATASET"] = dataset
     if data_dir:
@@ -126,7 +133,7 @@ def run_course(profile: str | None = None, only: list[str] | None = None, datase
         if dataset and "DATASET" not in notebook_parameters(path):
             print(f"skip {path.name}: it has no real-data track (no DATASET parameter)")
             continue
-        suffix = f"-{dataset}" if dataset else ""
+        suffix = (f"-{dataset}" if dataset else "") + (f"-seed{seed}" if seed else "")
         declared = notebook_parameters(path)  # course-wide values go to the notebooks that take them
         run_notebook(path, out_dir / f"{path.stem}{suffix}.ipynb", {k: v for k, v in params.items() if k in declared})
     return summary_table(profile)

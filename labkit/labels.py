@@ -22,8 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema as S
-from .features.asof import as_days
-from .features.common import check_order_lines, require
+from .frames import as_days, check_order_lines, require, sentiment_of_rating
 from .splits import CourseSplit, assign_part
 
 DAY = pd.Timedelta(days=1)
@@ -93,14 +92,6 @@ def demand_labels(orders: pd.DataFrame, origins: object, products: pd.DataFrame 
     out = out.merge(units, on=[S.PRODUCT_ID, S.TARGET_DATE], how="left")
     out[S.UNITS] = out[S.UNITS].fillna(0.0)
     return out
-
-
-def sentiment_of_rating(rating: pd.Series | np.ndarray) -> np.ndarray:
-    """0 negative (1-2 stars), 1 neutral (3), 2 positive (4-5)."""
-    r = np.asarray(rating, dtype=np.float64)
-    if np.isnan(r).any() or ((r < 1) | (r > 5)).any():
-        raise ValueError("rating: expected stars between 1 and 5 without missing values")
-    return np.select([r <= 2, r == 3], [0, 1], 2).astype(np.int8)
 
 
 def review_labels(reviews: pd.DataFrame, split: CourseSplit) -> pd.DataFrame:

@@ -65,7 +65,7 @@ def reliability(prob: np.ndarray, outcome: np.ndarray, bins: int = 10, ax=None, 
 def token_attributions(pairs: list[tuple[str, float]], ax=None, title: str | None = None, fontsize: int = 10):
     """Word pieces on one line, each on a background coloured by its score (blue +, red -).
 
-    ``pairs`` is the output of :func:`labkit.models.bert.token_attributions`; ``##`` pieces
+    ``pairs`` is the output of :func:`labkit.models.text.attributions.token_attributions`; ``##`` pieces
     are drawn joined to the piece before them. Introduced in 04_bert.
     """
     import matplotlib.pyplot as plt

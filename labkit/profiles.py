@@ -43,7 +43,7 @@ class Profile:
     bert_epochs: int = 2
     bert_batch_size: int = 16
     bert_eval_texts: int = 600  # valid and test texts scored (a seeded stratified sample beyond it)
-    bert_tune_budget: int = 1  # learning rates tried on validation per model (text_tasks.PRETRAINED_LRS)
+    bert_tune_budget: int = 1  # learning rates tried on validation per model (labkit.models.text.tasks.PRETRAINED_LRS)
     bert_curve_points: int = 1  # learning-curve sizes below the full training set (0: full size only)
     # fusion (05) and reinforcement learning (06)
     fusion_epochs: int = 5

@@ -7,6 +7,8 @@ import random
 
 import numpy as np
 
+from .profiles import get_profile
+
 
 def seed_everything(seed: int, deterministic: bool = True) -> None:
     """Seed Python, NumPy and torch; on CPU also ask torch for deterministic kernels."""
@@ -72,7 +74,6 @@ def start(profile: object = None, seed: int = 0, threads: int | None = None, **o
     ``quick``); other parameters that are not ``None`` override profile values.
     Introduced in 00_data_tour; the first code cell of every notebook calls it.
     """
-    from .profiles import get_profile
 
     prof = get_profile(profile, **overrides)
     seed_everything(seed)

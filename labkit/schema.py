@@ -112,6 +112,11 @@ TRUTH_TABLES = (
     "truth_order_lines",
 )
 
+# --- raw files and their cleaning (01_data_cleaning) ----------------------------
+# Every loader of a raw file numbers its rows; every cleaner keeps that number.
+RAW_ROW = "raw_row"  # 0-based data-row number of the raw file (header excluded)
+REASON = "reason"  # why a quarantined row was set aside
+
 # --- splits, labels and features (02_feature_extraction) -----------------------
 # Added for labkit.splits, labkit.labels and labkit.features; every later notebook
 # reads its samples through these names.

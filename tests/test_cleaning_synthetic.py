@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import labkit
+from labkit import cleaning
 from labkit import schema as S
 from labkit.cleaning import (CANCELLATION_REASON, RAW_ROW, REASON, TABLES, audit, clean_raw_export,
                              clean_raw_export_sql, fault_recall, fault_report, load_raw, summary)
@@ -107,3 +108,29 @@ def test_sql_path_equals_pandas_path(quick):
         res.check_accounting()
     with pytest.raises(ValueError, match="orders' and 'events' only"):
         clean_raw_export_sql(world, tables=("users",))
+
+
+def test_cleaned_tables_are_handed_to_02_equal_to_the_world(quick_world, tmp_path, monkeypatch, capsys):
+    """01 -> 02: the cleaned tables are saved as artifacts, and they equal the world's own clean tables."""
+    from labkit.artifacts import ArtifactStore
+
+    monkeypatch.setenv("LABKIT_ROOT", str(tmp_path))
+    (tmp_path / "data" / "world").mkdir(parents=True)
+    (tmp_path / "data" / "world" / "quick-seed0").symlink_to(quick_world.path)
+    tables = cleaning.cleaned_tables("quick", 0)  # 01 has not run here: cleaned now, and said so
+    assert capsys.readouterr().out == "building 01's cleaned tables for quick/synthetic-seed0: not found\n"
+    assert list(tables) == list(cleaning.TABLES)
+    for name, table in tables.items():
+        pd.testing.assert_frame_equal(table, quick_world.table(name))
+    store = ArtifactStore("quick", 0)
+    assert set(store.manifest()) == {f"{kind}/{t}" for kind in ("cleaned", "quarantine") for t in cleaning.TABLES}
+    assert len(pd.read_parquet(store.path("quarantine/orders"))) == store.manifest()["quarantine/orders"]["rows"] > 0
+    orders = cleaning.cleaned_tables("quick", 0, tables=("orders",))  # fresh now: read, not cleaned again
+    assert capsys.readouterr().out == "" and list(orders) == ["orders"]
+    with pytest.raises(ValueError, match="dataset: 01_data_cleaning cleans"):
+        cleaning.cleaned_tables("quick", 0, "bitext")
+    with pytest.raises(ValueError, match="no cleaned table"):
+        cleaning.cleaned_tables("quick", 0, tables=("prices",))
+    with pytest.raises(FileNotFoundError, match="cleaned/users for quick/synthetic-seed1: not found; run "
+                                                "notebooks/01_data_cleaning.ipynb"):
+        cleaning.cleaned_tables("quick", 1, strict=True)

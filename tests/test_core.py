@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import labkit
-from labkit import metrics, paths, profiles, runtime
+from labkit import paths, profiles, runtime
+from labkit import recording as metrics
 
 
 def test_profiles_are_frozen_and_overridable(monkeypatch):
@@ -42,9 +43,11 @@ def test_metrics_are_recorded_merged_and_read_back(tmp_path):
     metrics.record_metrics("03_lstm", {"auc": 0.91, "epochs": 3}, profile="quick", root=tmp_path)
     metrics.record_metrics("03_lstm", {"wape": np.float32(0.4)}, profile="quick", root=tmp_path)
     metrics.record_metrics("03_lstm", {"auc": 0.8}, profile="quick", dataset="online_retail", root=tmp_path)
+    metrics.record_metrics("03_lstm", {"auc": 0.7}, profile="quick", root=tmp_path, seed=1)  # beside seed 0
     data = json.loads((tmp_path / "runs" / "quick" / "metrics.json").read_text())
     assert data["03_lstm"] == {"auc": 0.91, "epochs": 3, "wape": pytest.approx(0.4)}
-    assert data["03_lstm:online_retail"] == {"auc": 0.8}
+    assert data["03_lstm:online_retail"] == {"auc": 0.8} and data["03_lstm@seed1"] == {"auc": 0.7}
+    assert metrics.metric_key("03_lstm", "bitext", 2) == "03_lstm:bitext@seed2"
     assert metrics.load_metrics("quick", root=tmp_path) == data
     table = metrics.summary_table("quick", root=tmp_path)
     assert "03_lstm:online_retail" in table and "0.9100" in table
@@ -54,6 +57,8 @@ def test_metrics_are_recorded_merged_and_read_back(tmp_path):
         metrics.record_metrics("lstm", {"auc": 0.5}, profile="quick", root=tmp_path)
     with pytest.raises(ValueError, match="non-empty dict"):
         metrics.record_metrics("03_lstm", {}, profile="quick", root=tmp_path)
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+        metrics.record_metrics("03_lstm", {"auc": 0.5}, profile="quick", root=tmp_path, seed=-1)
 
 
 def test_seeding_is_reproducible_and_device_is_named(capsys):

@@ -334,10 +334,11 @@ def test_logistic_baseline_on_user_features(tables, split, quick_log):
     assert auc > 0.65
 
 
-def test_build_and_load_round_trip(quick_world, monkeypatch, tmp_path):
+def test_build_and_load_round_trip(quick_world, monkeypatch, tmp_path, capsys):
+    from labkit.artifacts import ArtifactStore
     from labkit.features import build as B
 
-    monkeypatch.setattr(B, "features_dir", lambda name: tmp_path)  # keep the repo's artifacts untouched
+    monkeypatch.setattr(B, "feature_store", lambda name, seed=0: ArtifactStore(name, seed, root=tmp_path))
     names = ["split", "intent_labels", "user_features", "sequences", "demand_features", "product_text"]
     paths = B.build_features(quick_world, "quick", names=names)
     assert sorted(paths) == sorted(names) and all(p.exists() for p in paths.values())
@@ -349,8 +350,14 @@ def test_build_and_load_round_trip(quick_world, monkeypatch, tmp_path):
     assert set(lab[S.PART]) == set(LABELLED_PARTS) and B.load_features("quick", "split").test_end.month == 12
     dem = B.load_features("quick", "demand_features")
     assert dem[S.UNITS].notna().all() and set(dem[S.PART]) == set(LABELLED_PARTS)
-    assert not (tmp_path / "image_features.parquet").exists()
-    assert len(B.load_features("quick", "image_features")) == 40  # a missing artifact is built on demand
+    assert not (tmp_path / "artifacts" / "quick" / "synthetic-seed0" / "features" / "image_features.parquet").exists()
+    capsys.readouterr()
+    assert len(B.load_features("quick", "image_features")) == 40  # a missing artifact is built on demand ...
+    assert capsys.readouterr().out == (  # ... and says so in one line
+        "building 02's features/image_features for quick/synthetic-seed0: not found\n")
+    with pytest.raises(FileNotFoundError, match="features/product_features for quick/synthetic-seed0: not found; "
+                                                "run notebooks/02_feature_extraction.ipynb"):
+        B.load_features("quick", "product_features", strict=True)
     with pytest.raises(ValueError, match="name"):
         B.load_features("quick", "nope")
 

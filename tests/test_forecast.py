@@ -13,9 +13,9 @@ import labkit
 from labkit import schema as S
 from labkit.evaluation.forecast_metrics import bias, forecast_table, mase, per_horizon, rmse, seasonal_scale, wape
 from labkit.features.build import load_features
-from labkit.models.forecast import (LGBM_CONFIGS, LightGBMForecaster, ensemble, load_forecasts, moving_average,
+from labkit.models.demand.forecast import (LGBM_CONFIGS, LightGBMForecaster, ensemble, load_forecasts, moving_average,
                                     save_forecasts, seasonal_naive)
-from labkit.oracles import forecast_oracle, rebuild_chain, state_oracle
+from labkit.oracles import demand_state_oracle, forecast_oracle, rebuild_chain
 from labkit.world import generate_world, load_world
 
 SMALL = dict(n_users=600, n_products=18, n_days=90)
@@ -126,7 +126,7 @@ def test_lightgbm_beats_the_seasonal_naive_on_quick(demand):
 def test_lstm_trains_and_predicts_every_row(quick_world, demand):
     import torch
 
-    from labkit.models.forecast_lstm import LSTMForecaster
+    from labkit.models.demand.lstm import LSTMForecaster
 
     panel = load_features("quick", "demand_panel")
     split = load_features("quick", "split")
@@ -152,7 +152,7 @@ def test_forecast_oracle_is_unbiased_and_beats_the_seasonal_naive(quick_world, d
     y = rows[S.UNITS]
     assert abs(bias(y, rows["forecast_oracle"])) < 0.04
     assert wape(y, rows["forecast_oracle"]) < 0.8 * wape(y, rows["units_same_weekday"])
-    state = state_oracle(quick_world, rows)
+    state = demand_state_oracle(quick_world, rows)
     assert wape(y, state) < wape(y, rows["forecast_oracle"])  # knowing the target day's states helps
     with pytest.raises(ValueError, match="days of the world after it"):
         forecast_oracle(quick_world, origins=[quick_world.table("calendar")[S.DATE].iloc[-3]], cache=False)
@@ -186,10 +186,12 @@ def test_save_and_load_forecasts(tmp_path, demand):
     rows = demand[demand[S.PART] == "test"].head(28)
     path = save_forecasts(rows, {"seasonal_naive": rows["units_same_weekday"].to_numpy(),
                                  "moving_average": rows["units_mean_28d"].to_numpy()}, "quick", root=tmp_path)
-    assert path == tmp_path / "artifacts" / "quick" / "forecasts" / "demand_test.parquet"
+    assert path == tmp_path / "artifacts" / "quick" / "synthetic-seed0" / "forecasts" / "demand_test.parquet"
     back = load_forecasts("quick", root=tmp_path)
     assert list(back.columns) == [S.ORIGIN, S.PRODUCT_ID, S.HORIZON, S.TARGET_DATE, S.UNITS,
                                   "seasonal_naive", "moving_average"]
     assert len(back) == 28
     with pytest.raises(ValueError, match="expected 28 finite values"):
         save_forecasts(rows, {"bad": np.ones(3)}, "quick", root=tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"forecasts/demand_test for quick/synthetic-seed1 not found.*03_lstm"):
+        load_forecasts("quick", seed=1, root=tmp_path)

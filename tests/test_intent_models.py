@@ -85,7 +85,7 @@ def _batch(n: int = 6, width: int = 12, n_static: int = 5, seed: int = 0) -> dic
 
 @pytest.mark.parametrize("cell,relations", [("lstm", True), ("gru", False)])
 def test_left_padding_does_not_change_the_output(cell: str, relations: bool) -> None:
-    from labkit.models.intent_seq import SequenceClassifier
+    from labkit.models.purchase_intent.sequence import SequenceClassifier
 
     torch.manual_seed(0)
     model = SequenceClassifier(n_products=40, n_static=5, hidden=16, layers=2, cell=cell, relations=relations).eval()
@@ -103,7 +103,7 @@ def test_left_padding_does_not_change_the_output(cell: str, relations: bool) -> 
 
 
 def test_sequence_model_argument_errors() -> None:
-    from labkit.models.intent_seq import SequenceClassifier
+    from labkit.models.purchase_intent.sequence import SequenceClassifier
 
     with pytest.raises(ValueError, match="cell"):
         SequenceClassifier(40, 5, cell="rnn")
@@ -116,7 +116,7 @@ def test_sequence_model_argument_errors() -> None:
 
 @pytest.fixture(scope="module")
 def intent(quick_world):
-    from labkit.models.intent import load_intent
+    from labkit.models.purchase_intent.models import load_intent
 
     data = load_intent("quick")
     return {p: data.part(p) for p in ("train", "valid", "test")}
@@ -135,7 +135,7 @@ def test_a_tiny_lstm_run_beats_chance(intent) -> None:
     import labkit
     from sklearn.metrics import roc_auc_score
 
-    from labkit.models.intent import SeqConfig, fit_sequence_classifier
+    from labkit.models.purchase_intent.models import SeqConfig, fit_sequence_classifier
 
     labkit.seed_everything(0)
     labkit.set_threads(2)
@@ -152,11 +152,11 @@ def test_a_tiny_lstm_run_beats_chance(intent) -> None:
 def test_lightgbm_is_not_worse_than_logreg_and_the_ensemble_takes_the_best(intent) -> None:
     from sklearn.metrics import roc_auc_score
 
-    from labkit.models.intent import fit_ensemble, fit_lightgbm_intent, fit_logreg, learning_curve
+    from labkit.models.purchase_intent.models import fit_ensemble, fit_lightgbm, fit_logreg, learning_curve
 
     train, valid, test = intent["train"], intent["valid"], intent["test"]
     logreg = fit_logreg(train)
-    gbm = fit_lightgbm_intent(train, valid, budget=1)
+    gbm = fit_lightgbm(train, valid, budget=1)
     auc_lr = roc_auc_score(test.y, logreg.predict_proba(test.X)[:, 1])
     auc_gbm = roc_auc_score(test.y, gbm.predict(test))
     assert auc_gbm > auc_lr - 0.02
@@ -172,7 +172,7 @@ def test_lightgbm_is_not_worse_than_logreg_and_the_ensemble_takes_the_best(inten
 
 
 def test_shuffle_order_keeps_each_rows_events_and_padding():
-    from labkit.models.intent_data import SEQ_FIELDS, IntentData
+    from labkit.models.purchase_intent.data import SEQ_FIELDS, IntentData
 
     rng = np.random.default_rng(0)
     n, L = 50, 12
@@ -197,7 +197,7 @@ def test_shuffle_order_keeps_each_rows_events_and_padding():
 def test_sequence_classifier_trains_through_the_course_loop_with_checkpoints(intent, tmp_path) -> None:
     import torch
 
-    from labkit.models.intent import SeqConfig, fit_sequence_classifier
+    from labkit.models.purchase_intent.models import SeqConfig, fit_sequence_classifier
 
     cfg = SeqConfig(epochs=2, batch_size=256, last_events=16, max_train_rows=2000)
     valid = intent["valid"].sample_rows(2000, seed=0)

@@ -157,6 +157,7 @@ def test_04_text_orderings(recorded):
     # pretraining is worth a lot: the same network from random weights is clearly below
     assert m["review_macro_f1_bert"] > m["review_macro_f1_scratch"] + 0.05
     # Not asserted on quick: frozen embeddings below TF-IDF (the prose's cpu-profile claim; on quick the gap,
-    # 0.014, is smaller than the 0.017 that macro-F1 moved between two CPUs), fine-tuned above TF-IDF.
+    # 0.014, is smaller than the 0.017 that macro-F1 moved between two CPUs), fine-tuned above TF-IDF overall
+    # (0.009) and on the hard slice (inverted on quick; the prose says so).
     # support-message intent is easy for both
-    assert min(m["intent_macro_f1_bert"], m["intent_macro_f1_tfidf"]) > 0.9
+    assert min(m["message_intent_macro_f1_bert"], m["message_intent_macro_f1_tfidf"]) > 0.9

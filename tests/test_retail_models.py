@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from labkit import schema as S
-from labkit.models import repurchase as R
-from labkit.models import retail
+from labkit.models.purchase_intent import repurchase as R
+from labkit.models.demand import retail
 from labkit.splits import course_split
 
 START = pd.Timestamp("2023-01-02")
@@ -183,8 +183,8 @@ def test_top_products_use_train_units_only():
 
 def test_lstm_and_lightgbm_run_on_retail_demand_data():
     pytest.importorskip("torch")
-    from labkit.models.forecast import LightGBMForecaster
-    from labkit.models.forecast_lstm import LSTMForecaster
+    from labkit.models.demand.forecast import LightGBMForecaster
+    from labkit.models.demand.lstm import LSTMForecaster
     panel, df, products, split = retail.retail_demand_data(_orders(n_users=30), top_n=4)
     te = df[df[S.PART] == "test"]
     lstm = LSTMForecaster(hidden=8, epochs=1, every_days=7, verbose=False).fit(panel, products, split)

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from labkit.datasets import SHOPPERS_COLUMNS, find_dataset_file, load_online_shoppers
-from labkit.models import shoppers
-from labkit.models.shoppers import (cross_validate_shoppers, oversample, shoppers_features, shoppers_folds,
+from labkit.models.purchase_intent import shoppers
+from labkit.models.purchase_intent.shoppers import (cross_validate_shoppers, oversample, shoppers_features, shoppers_folds,
                                     summarise_cv)
 
 MONTHS_IN_FILE = ["Feb", "Mar", "May", "June", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

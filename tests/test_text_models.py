@@ -20,10 +20,11 @@ from labkit import schema as S  # noqa: E402
 from labkit.datasets.text_data import (  # noqa: E402
     load_bitext, load_text_file, load_womens_reviews, random_parts,
 )
-from labkit.models import bert  # noqa: E402
-from labkit.models.text_baselines import (  # noqa: E402
-    apply_bias, class_bias_tuning, fit_embedding_logreg, fit_tfidf_logreg, macro_f1_report,
-)
+from labkit.models.text import bert  # noqa: E402
+from labkit.models.text.attributions import token_attributions  # noqa: E402
+from labkit.models.text.embeddings import embed  # noqa: E402
+from labkit.evaluation.multiclass import apply_bias, class_bias_tuning, macro_f1_report  # noqa: E402
+from labkit.models.text.baselines import fit_embedding_logreg, fit_tfidf_logreg  # noqa: E402
 
 POS = ["love this dress", "great fit and lovely colour", "really happy with it", "beautiful and comfortable"]
 NEG = ["awful quality", "terrible fit, sending it back", "not happy at all", "cheap fabric and ugly"]
@@ -79,10 +80,10 @@ def test_fine_tune_predict_and_attributions(tmp_path):
     assert best == pytest.approx(hist.attrs["best_valid_macro_f1"])  # the best epoch's weights came back
     probs = bert.predict_proba(model, tok, texts[:10] + ["a much longer text " * 20], max_length=16, batch_size=4)
     assert probs.shape == (11, 2) and np.allclose(probs.sum(1), 1, atol=1e-5)
-    attr = bert.token_attributions(model, tok, "not happy at all", target=0)
+    attr = token_attributions(model, tok, "not happy at all", target=0)
     assert [t for t, _ in attr] == tok.tokenize("not happy at all")
     assert all(np.isfinite(s) for _, s in attr)
-    assert len(bert.token_attributions(model, tok, "not happy", special_tokens=True)) == len(tok("not happy")["input_ids"])
+    assert len(token_attributions(model, tok, "not happy", special_tokens=True)) == len(tok("not happy")["input_ids"])
     with pytest.raises(ValueError, match="train_labels"):
         bert.fine_tune(model, tok, texts, [5] * 64, texts, y, epochs=1, output_dir=tmp_path / "bad")
     with pytest.raises(ValueError, match="length_bucket"):
@@ -94,13 +95,13 @@ def test_fine_tune_predict_and_attributions(tmp_path):
 
 def test_embed_shape_and_determinism():
     texts = ["hello there", "the parcel is late", "the parcel is late"]
-    e1 = bert.embed(texts, max_length=32)
-    e2 = bert.embed(list(reversed(texts)), max_length=32, batch_size=1)[::-1]
+    e1 = embed(texts, max_length=32)
+    e2 = embed(list(reversed(texts)), max_length=32, batch_size=1)[::-1]
     assert e1.shape == (3, 384) and e1.dtype == np.float32
     assert np.allclose(np.linalg.norm(e1, axis=1), 1, atol=1e-5)
     assert np.allclose(e1, e2, atol=1e-5) and np.allclose(e1[1], e1[2])
     with pytest.raises(ValueError, match="one string"):
-        bert.embed("a single string")
+        embed("a single string")
 
 
 def _synthetic_task(n: int, seed: int) -> tuple[list[str], np.ndarray]:

@@ -13,8 +13,8 @@ pytest.importorskip("transformers")
 
 from labkit import schema as S  # noqa: E402
 from labkit.labels import sentiment_of_rating  # noqa: E402
-from labkit.models import text_export as TX  # noqa: E402
-from labkit.models import text_tasks as T  # noqa: E402
+from labkit.models.text import export as TX  # noqa: E402
+from labkit.models.text import tasks as T  # noqa: E402
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -146,7 +146,7 @@ def test_embedding_and_prediction_artifacts(tmp_path):
         TX.save_embeddings([1, 1, 2], vec, S.PRODUCT_ID, "quick", "toy", root=tmp_path)
     with pytest.raises(ValueError, match="vectors"):
         TX.save_embeddings([1, 2], vec, S.PRODUCT_ID, "quick", "toy", root=tmp_path)
-    with pytest.raises(FileNotFoundError, match="run 04_bert"):
+    with pytest.raises(FileNotFoundError, match="run notebooks/04_bert.ipynb"):
         TX.load_embeddings("quick", "missing", root=tmp_path)
     p = TX.save_predictions([1, 2], [0, 1], {"m": np.array([[0.9, 0.1], [0.2, 0.8]])}, ("neg", "pos"), "quick",
                             "toy", root=tmp_path)
@@ -162,7 +162,7 @@ def test_product_embeddings_rebuilt_when_missing(quick_world, tmp_path, monkeypa
     emb = TX.text_embeddings("products", "quick", 0)
     assert len(emb) == len(quick_world.table("products")) and emb.shape[1] == 1 + 384
     assert np.allclose(np.linalg.norm(TX.embedding_matrix(emb), axis=1), 1.0, atol=1e-5)
-    assert (tmp_path / "artifacts" / "quick" / "embeddings" / "products_seed0.parquet").is_file()
+    assert (tmp_path / "artifacts" / "quick" / "synthetic-seed0" / "embeddings" / "products.parquet").is_file()
 
 
 def test_token_attribution_plot():

@@ -364,3 +364,27 @@ def test_run_paths_and_progress_switch(tmp_path, monkeypatch):
     assert progress_disabled(True)
     monkeypatch.setenv("TQDM_DISABLE", "0")
     assert not progress_disabled(True) and progress_disabled(False)
+
+
+def test_tensorboard_scalars_read_back_the_epochs_fit_logged(tmp_path, one_torch_thread):
+    from labkit.training import tensorboard_scalars
+
+    class Linear(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.Linear(3, 1)
+
+        def forward(self, batch):
+            return self.layer(batch["x"]).squeeze(1)
+
+    x = torch.randn(64, 3, generator=torch.Generator().manual_seed(0))
+    data = {"x": x, "target": (x[:, 0] > 0).float()}
+    result = fit(Linear(), tensor_loader(data, 16, shuffle=True, seed=0), tensor_loader(data, 64),
+                 torch.nn.BCEWithLogitsLoss(), TrainConfig(epochs=3, tensorboard_dir=tmp_path, progress=False,
+                                                           verbose=False))
+    curves = tensorboard_scalars(tmp_path)
+    assert list(curves.index) == [1, 2, 3]
+    assert curves["loss/train"].tolist() == pytest.approx([r["train_loss"] for r in result.history])
+    assert curves["loss/valid"].tolist() == pytest.approx([r["valid_loss"] for r in result.history])
+    with pytest.raises(FileNotFoundError, match="no TensorBoard event file"):
+        tensorboard_scalars(tmp_path / "empty")

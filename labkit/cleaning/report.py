@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-RAW_ROW = "raw_row"  # 0-based data-row number of the raw file (header excluded)
-REASON = "reason"
+from ..schema import RAW_ROW, REASON  # noqa: F401  (cleaning.RAW_ROW and cleaning.REASON are the notebooks' names)
 
 
 @dataclass

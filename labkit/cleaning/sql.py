@@ -18,16 +18,30 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from ..world.users import DEVICES
+from ..world.conventions import DEVICES
 from ..world.store import World
 from .report import CleaningResult
 from .rules import label_mapping
 from .sql_text import EVENTS_SQL, MACROS, ORDERS_SQL, REPAIRS, render
 from .synthetic import TABLES, build_reference, clean_products, clean_users, export_end_of, load_raw
-from .synthetic_common import (CUSTOMER_CODE, CUSTOMER_OFFSET, INVOICE_CODE, INVOICE_OFFSET, RAW_STATUSES,
-                               STOCK_CODE, Reference, conform)
-from .synthetic_facts import (BOT_MAX_EVENTS, BOT_MIN_EVENTS, BOT_MIN_MEDIAN_GAP_S, CANCELLATION_REASON,
-                              QUANTITY_GAP, QUANTITY_QUANTILE)
+from .synthetic_common import (
+    CUSTOMER_CODE,
+    CUSTOMER_OFFSET,
+    INVOICE_CODE,
+    INVOICE_OFFSET,
+    RAW_STATUSES,
+    STOCK_CODE,
+    Reference,
+    conform,
+)
+from .synthetic_facts import (
+    BOT_MAX_EVENTS,
+    BOT_MIN_EVENTS,
+    BOT_MIN_MEDIAN_GAP_S,
+    CANCELLATION_REASON,
+    QUANTITY_GAP,
+    QUANTITY_QUANTILE,
+)
 
 _DESCRIPTION = "same rule as the pandas cleaner (labkit.cleaning.synthetic_facts)"
 

@@ -19,10 +19,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .. import schema as S
-from ..world.catalog import CATEGORIES
-from ..world.dirty import CUSTOMER_OFFSET
-from ..world.orders import INVOICE_OFFSET  # noqa: F401  (re-exported: the shop's invoice numbering)
-from ..world.users import AGE_BANDS, DEVICES, REGIONS, SEGMENTS
+# the shop's conventions; INVOICE_OFFSET and CUSTOMER_OFFSET are re-exported for the other cleaners
+from ..world.conventions import (AGE_BANDS, CATEGORIES, CUSTOMER_OFFSET, DEVICES,  # noqa: F401
+                                 INVOICE_OFFSET, REGIONS, SEGMENTS)
 from ..world.store import World
 from .rules import blank, code_to_id, duplicate_flags, parse_timestamp
 from .triage import Triage

@@ -11,13 +11,32 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from ..world.users import DEVICES
+from ..world.conventions import DEVICES
 from .report import CleaningResult
-from .rules import (blank, bot_sessions, code_to_id, extreme_threshold, label_codes, parse_integer, parse_price,
-                    parse_timestamp)
-from .synthetic_common import (INVOICE_CODE, INVOICE_OFFSET, PLAIN_NUMBER, RAW_STATUSES, Reference,
-                               check_customer, check_product, check_time, conform, flag_duplicates, int_values,
-                               repair_labels)
+from .rules import (
+    blank,
+    bot_sessions,
+    code_to_id,
+    extreme_threshold,
+    label_codes,
+    parse_integer,
+    parse_price,
+    parse_timestamp,
+)
+from .synthetic_common import (
+    INVOICE_CODE,
+    INVOICE_OFFSET,
+    PLAIN_NUMBER,
+    RAW_STATUSES,
+    Reference,
+    check_customer,
+    check_product,
+    check_time,
+    conform,
+    flag_duplicates,
+    int_values,
+    repair_labels,
+)
 from .triage import Triage
 
 CANCELLATION_REASON = "cancellation applied to original"

@@ -22,7 +22,7 @@ import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
 
-from ..cleaning.report import RAW_ROW
+from ..schema import RAW_ROW
 from .registry import resolve_dataset_path
 
 RAW_COLUMNS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",

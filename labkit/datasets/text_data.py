@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
+from ..frames import sentiment_of_rating
 from .registry import resolve_dataset_path as _resolve
 
 WOMENS_COLUMNS = ("Clothing ID", "Age", "Title", "Review Text", "Rating", "Recommended IND",
@@ -109,8 +110,6 @@ def load_womens_reviews(path_or_dir: str | os.PathLike, verbose: bool = True) ->
     clothing_id, age, department and class_name. Raises ``ValueError`` naming the file and
     the column for a missing column or a rating outside 1-5 / a recommendation not 0/1.
     """
-    from ..labels import sentiment_of_rating
-
     path = _resolve(path_or_dir, "womens_reviews", "womens_clothing_ecommerce_reviews.csv.gz (or .csv, .parquet)")
     raw = _read(path)
     _require(path, raw, WOMENS_REQUIRED, "the Kaggle file's review, star rating and recommendation")

@@ -1,4 +1,5 @@
 """Evaluation helpers for the course notebooks (03 onwards): classification and forecast scores.
 
-Import the submodules directly, e.g. ``from labkit.evaluation.classification import classification_report``.
+``classification`` (binary scores, calibration), ``multiclass`` (macro-F1 reports, the class-bias rule),
+``forecast_metrics`` (WAPE, MASE, bias). Import the submodules directly.
 """

@@ -20,16 +20,6 @@ DAY_NS = 86_400 * 10**9
 HISTORY_END = pd.Timedelta(days=1)  # history ends at the midnight after the cut-off day: THE rule
 
 
-def as_days(values: object, name: str = "cutoffs") -> pd.DatetimeIndex:
-    """Cut-off days as a sorted, unique DatetimeIndex of midnights (in nanoseconds)."""
-    if isinstance(values, (str, pd.Timestamp, np.datetime64)):
-        values = [values]
-    days = pd.DatetimeIndex(pd.to_datetime(np.asarray(values))).as_unit("ns")
-    if days.hasnans:
-        raise ValueError(f"{name}: expected dates, got missing values")
-    return days.normalize().unique().sort_values()
-
-
 def cutoff_end(cutoff: object) -> pd.Timestamp:
     """The first instant after cut-off day ``cutoff``: its history is everything before it."""
     return pd.Timestamp(cutoff).normalize() + HISTORY_END

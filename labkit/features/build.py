@@ -1,15 +1,17 @@
 """Build and load every feature artifact of one profile (02_feature_extraction and after).
 
-``build_features(world, profile, split)`` writes under ``artifacts/<profile>/features/``;
-``load_features(profile, name)`` reads one artifact and builds it (only it, and what it
-needs) when it is missing or was built from another world or settings, so every later
-notebook runs on its own. ``intent_labels``, ``user_features`` and ``sequences`` share
+``build_features(world, profile, split)`` writes the ``features/*`` artifacts of the world's
+seed to the artifact store (``artifacts/<profile>/synthetic-seed<seed>/features/``);
+``load_features(profile, name, seed)`` reads one and builds it (only it, and what it
+needs, saying so in one line) when it is missing or was built from another world or
+settings, so every later notebook runs on its own. ``intent_labels``, ``user_features`` and ``sequences`` share
 one row order. On big worlds the intent rows are a deterministic sample of about
 ``max_intent_rows`` (cut-off, user) pairs, drawn by a hash of the pair.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -20,9 +22,12 @@ from scipy import sparse
 
 from .. import labels as L
 from .. import schema as S
-from ..paths import artifacts_dir
+from ..artifacts import ARTIFACTS, ArtifactStore
+from ..cleaning import TABLES as CLEANED_TABLES
+from ..cleaning import cleaned_tables
 from ..profiles import Profile, get_profile
 from ..splits import LABELLED_PARTS, CourseSplit, course_split, cutoffs, forecast_origins
+from ..world import ensure_world
 from .common import savez_fast
 from .demand import demand_features, demand_panel
 from .eventlog import event_log
@@ -33,23 +38,14 @@ from .text import message_text_features, product_text_features, review_text_feat
 from .user import user_features
 
 MAX_INTENT_ROWS = 400_000
-FEATURE_ARTIFACTS = {  # name -> file
-    "split": "split.json", "intent_labels": "intent_labels.parquet", "user_features": "user_features.parquet",
-    "sequences": "sequences.npz", "demand_panel": "demand_panel.parquet", "demand_features": "demand_features.parquet",
-    "product_attributes": "product_attributes.parquet", "product_features": "product_features.parquet",
-    "image_features": "image_features.parquet", "product_text": "product_text.npz", "review_text": "review_text.npz",
-    "message_text": "message_text.npz", "review_labels": "review_labels.parquet",
-    "message_labels": "message_labels.parquet", "cold_start_labels": "cold_start_labels.parquet",
-}
-MANIFEST = "manifest.json"
+FEATURE_ARTIFACTS = {  # name -> file inside the store's key folder (registered in labkit.artifacts)
+    name.split("/", 1)[1]: spec.file for name, spec in ARTIFACTS.items() if name.startswith("features/")}
 DEMAND_KEYS = [S.ORIGIN, S.PRODUCT_ID, S.HORIZON, S.TARGET_DATE, S.PART, S.UNITS]
 
 
-def features_dir(profile_name: str) -> Path:
-    """``artifacts/<profile>/features``, created if needed."""
-    path = artifacts_dir(profile_name) / "features"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def feature_store(profile_name: str, seed: int = 0) -> ArtifactStore:
+    """The artifact store the features of a synthetic world live in (tests point it elsewhere)."""
+    return ArtifactStore(profile_name, seed)
 
 
 def sample_rows(keys: pd.DataFrame, max_rows: int) -> np.ndarray:
@@ -99,12 +95,11 @@ def _load_text(path: Path) -> dict[str, object]:
 
 
 def code_fingerprint() -> str:
-    """Hash of the feature, label and split code: artifacts are rebuilt when it changes."""
-    import hashlib
-
+    """Hash of the feature, label, split and cleaning code: artifacts are rebuilt when it changes."""
     h = hashlib.sha256()
     here = Path(__file__).parent
-    for src in [*sorted(here.glob("*.py")), here.parent / "labels.py", here.parent / "splits.py"]:
+    for src in [*sorted(here.glob("*.py")), here.parent / "labels.py", here.parent / "splits.py",
+                *sorted((here.parent / "cleaning").glob("*.py"))]:
         h.update(src.name.encode() + b"\0" + src.read_bytes())
     return h.hexdigest()[:16]
 
@@ -122,7 +117,8 @@ def build_features(world, profile: Profile | str | None = None, split: CourseSpl
                    verbose: bool = False) -> dict[str, Path]:
     """Build the artifacts ``names`` (default: all of :data:`FEATURE_ARTIFACTS`) for ``world``.
 
-    Returns name -> path of every artifact built; timings go to ``manifest.json``.
+    Returns name -> path of every artifact built; the store's manifest records what built
+    them and the time of each step (``build_s``).
     """
     names = list(FEATURE_ARTIFACTS) if names is None else list(names)
     unknown = sorted(set(names) - set(FEATURE_ARTIFACTS))
@@ -130,8 +126,8 @@ def build_features(world, profile: Profile | str | None = None, split: CourseSpl
         raise ValueError(f"names: unknown artifact(s) {unknown}; expected some of {sorted(FEATURE_ARTIFACTS)}")
     prof = get_profile(profile if profile is not None else world.profile)
     split = split or course_split(world.table("calendar"))
-    out = features_dir(prof.name)
-    paths = {k: out / FEATURE_ARTIFACTS[k] for k in names}
+    store = feature_store(prof.name, world.seed)
+    paths = {k: store.path(f"features/{k}") for k in names}
     want = set(names)
     timings: dict[str, float] = {}
     clock = [time.perf_counter()]
@@ -142,7 +138,9 @@ def build_features(world, profile: Profile | str | None = None, split: CourseSpl
             print(f"{step}: {timings[step]:.1f} s")
         clock[0] = time.perf_counter()
 
-    t = {n: world.table(n) for n in S.OBSERVED_TABLES}
+    # 01's cleaned tables (equal to the world's own, as 01 proves); prices and calendar are not in the raw export
+    t = {n: world.table(n) for n in S.OBSERVED_TABLES if n not in CLEANED_TABLES}
+    t.update(cleaned_tables(prof, world.seed, world=world, verbose=True))  # says so if it cleans
     lap("load tables")
     if "split" in want:
         paths["split"].write_text(json.dumps({k: str(v.date()) for k, v in vars(split).items()}, indent=1))
@@ -194,32 +192,28 @@ def build_features(world, profile: Profile | str | None = None, split: CourseSpl
     if "cold_start_labels" in want:
         L.cold_start_labels(t["orders"], t["products"], split).to_parquet(paths["cold_start_labels"], index=False)
     lap("labels")
-    _write_manifest(out, names, _config(world, prof, split, max_intent_rows), timings)
+    config = _config(world, prof, split, max_intent_rows)
+    for name in names:
+        store.record(f"features/{name}", config, build_s=timings)
     return paths
 
 
-def _write_manifest(out: Path, names: list[str], config: dict[str, object], timings: dict[str, float]) -> None:
-    path = out / MANIFEST
-    old = json.loads(path.read_text()).get("artifacts", {}) if path.exists() else {}
-    manifest = {"artifacts": {**old, **{n: config for n in names}}, "last_build_s": timings}
-    path.write_text(json.dumps(manifest, indent=1))
-
-
-def load_features(profile_name: str | Profile | None = None, name: str = "user_features", seed: int = 0):
+def load_features(profile_name: str | Profile | None = None, name: str = "user_features", seed: int = 0,
+                  strict: bool = False, verbose: bool = True):
     """One artifact of :data:`FEATURE_ARTIFACTS`: a DataFrame, a dict of arrays (sequences; texts:
-    ids, matrix, vocabulary, n_fit) or the :class:`CourseSplit`. Built first if missing or stale."""
-    from ..world import ensure_world
+    ids, matrix, vocabulary, n_fit) or the :class:`CourseSplit` of the world of ``seed``.
 
+    Built first (one line says so) if missing or stale; ``strict=True`` raises instead,
+    naming the notebook to run.
+    """
     if name not in FEATURE_ARTIFACTS:
         raise ValueError(f"name must be one of {sorted(FEATURE_ARTIFACTS)}, got {name!r}")
     prof = get_profile(profile_name)
     world = ensure_world(prof, seed, verbose=False)
-    out = features_dir(prof.name)
-    path = out / FEATURE_ARTIFACTS[name]
     config = _config(world, prof, course_split(world.table("calendar")), MAX_INTENT_ROWS)
-    manifest = json.loads((out / MANIFEST).read_text()) if (out / MANIFEST).exists() else {}
-    if not path.exists() or manifest.get("artifacts", {}).get(name) != config:
-        build_features(world, prof, names=[name])
+    path = feature_store(prof.name, seed).ensure(f"features/{name}", config,
+                                                 lambda: build_features(world, prof, names=[name]),
+                                                 strict=strict, verbose=verbose)
     if name == "split":
         return CourseSplit(**{k: pd.Timestamp(v) for k, v in json.loads(path.read_text()).items()})
     if name == "sequences":

@@ -1,4 +1,4 @@
-"""Small helpers shared by the feature modules: id indexes, one-hot columns, checks (02)."""
+"""Small helpers shared by the feature modules: id indexes, one-hot columns (02); table checks live in labkit.frames."""
 
 from __future__ import annotations
 
@@ -11,24 +11,6 @@ import pandas as pd
 from .. import schema as S
 
 NEVER_DAYS = 999.0  # "days since" value for something that never happened before the cut-off
-ORDER_LINE_COLUMNS = (S.USER_ID, S.PRODUCT_ID, S.ORDER_ID, S.QUANTITY, S.UNIT_PRICE, S.TIMESTAMP)
-
-
-def require(df: pd.DataFrame, columns: tuple[str, ...] | list[str], name: str) -> None:
-    """Raise a ValueError naming ``name`` and the missing columns."""
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{name}: missing column(s) {missing}; got {list(df.columns)}")
-
-
-def check_order_lines(orders: pd.DataFrame) -> pd.DataFrame:
-    """The canonical order-line table (synthetic or cleaned real data) without guest lines."""
-    require(orders, ORDER_LINE_COLUMNS, "orders")
-    if not pd.api.types.is_datetime64_any_dtype(orders[S.TIMESTAMP]):
-        raise ValueError(f"orders: column {S.TIMESTAMP!r} must be datetime64, got {orders[S.TIMESTAMP].dtype}")
-    return orders.loc[orders[S.USER_ID].notna()]
-
-
 def sorted_index(values: pd.Series | np.ndarray) -> pd.Index:
     """A sorted Index of the distinct non-missing ids (ints or strings)."""
     return pd.Index(pd.unique(pd.Series(values).dropna())).sort_values()

@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from .asof import as_days, day_window
-from .common import check_order_lines, one_hot, require
+from ..frames import as_days, check_order_lines, require
+from .asof import day_window
+from .common import one_hot
 
 LAGS = (1, 7, 14, 28)
 ROLL_MEANS = (7, 14, 28, 91)

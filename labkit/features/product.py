@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from .asof import Timeline, as_days, day_window
-from .common import NEVER_DAYS, check_order_lines, one_hot, require
+from ..frames import as_days, check_order_lines, require
+from .asof import Timeline, day_window
+from .common import NEVER_DAYS, one_hot
 from .eventlog import EVENT_CODES
 
 ATTRIBUTES = (S.CATEGORY, S.SUBCATEGORY, S.BRAND, S.COLOUR)

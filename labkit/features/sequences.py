@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from .asof import DAY_NS, as_days, cutoff_ends_ns
-from .common import require, savez_fast
+from ..frames import as_days, require
+from .asof import DAY_NS, cutoff_ends_ns
+from .common import savez_fast
 from .eventlog import EventLog
 
 DWELL_EDGES = np.array([5, 10, 20, 40, 80, 160, 320])  # seconds -> buckets 1..8

@@ -16,9 +16,9 @@ import pandas as pd
 from scipy import sparse
 
 from .. import schema as S
+from ..frames import require
 from ..splits import CourseSplit
 from .asof import history
-from .common import require
 
 TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z'-]+\b"
 

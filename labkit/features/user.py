@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from .asof import Timeline, as_days, cutoff_end
-from .common import (category_codes, codes_of, check_order_lines, days_between, one_hot, require, sorted_index)
+from ..frames import as_days, check_order_lines, require
+from .asof import Timeline, cutoff_end
+from .common import category_codes, codes_of, days_between, one_hot, sorted_index
 from .eventlog import EventLog, build_event_log
 from .user_events import EventState, event_features
 

@@ -13,7 +13,7 @@ readable file with no hidden magic.
 """
 
 from .batches import ArrayBatches, tensor_loader
-from .callbacks import EarlyStopping
+from .callbacks import EarlyStopping, tensorboard_scalars
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .config import TrainConfig, TrainResult, run_paths
 from .loop import fit
@@ -22,5 +22,5 @@ from .schedules import lr_factor, make_scheduler
 
 __all__ = [
     "ArrayBatches", "EarlyStopping", "TrainConfig", "TrainResult", "fit", "latest_checkpoint", "load_checkpoint",
-    "lr_factor", "make_scheduler", "predict", "run_paths", "save_checkpoint", "tensor_loader",
+    "lr_factor", "make_scheduler", "predict", "run_paths", "save_checkpoint", "tensor_loader", "tensorboard_scalars",
 ]

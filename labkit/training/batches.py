@@ -138,7 +138,7 @@ class LengthBucketSampler(torch.utils.data.Sampler[int]):
     do not cluster at the end of an epoch when the learning rate is low. Measured on 04's
     cpu profile (3,000 reviews, 2 epochs, 3 seeds, ``bucket=8``): 1.5x faster, but test
     macro-F1 on negated or contrasted reviews 3.4 points lower (0.648 vs 0.682), since those
-    long reviews then share batches; so ``labkit.models.bert.fine_tune`` leaves it off by default.
+    long reviews then share batches; so ``labkit.models.text.bert.fine_tune`` leaves it off by default.
     """
 
     def __init__(self, lengths: list[int] | np.ndarray, batch_size: int, seed: int = 0, bucket: int = 8) -> None:

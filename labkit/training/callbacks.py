@@ -90,6 +90,21 @@ class TensorBoardLogger:
             self.writer = None
 
 
+def tensorboard_scalars(log_dir: str | Path) -> "pd.DataFrame":
+    """The per-epoch scalars of the newest TensorBoard log in ``log_dir``: one row per epoch, one
+    column per tag (``loss/train``, ``loss/valid``, ...). Introduced in 03_lstm (loss curves)."""
+    import pandas as pd
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # heavy: on use
+
+    files = sorted(Path(log_dir).glob("events.out.tfevents.*"), key=lambda f: f.stat().st_mtime_ns)
+    if not files:
+        raise FileNotFoundError(f"{log_dir}: no TensorBoard event file (train with TrainConfig(tensorboard_dir=...))")
+    acc = EventAccumulator(str(files[-1]))
+    acc.Reload()
+    columns = {tag: {e.step: e.value for e in acc.Scalars(tag)} for tag in acc.Tags()["scalars"]}
+    return pd.DataFrame(columns).rename_axis("epoch").sort_index()
+
+
 def progress_disabled(enabled: bool = True) -> bool:
     """True when bars are off: ``enabled`` False or ``$TQDM_DISABLE`` set to a true value (read now)."""
     return not enabled or os.environ.get(TQDM_ENV, "").strip().lower() not in FALSE_WORDS

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..paths import runs_dir
+
 PRECISIONS = ("auto", "fp32", "bf16")
 SCHEDULERS = (None, "cosine", "onecycle")
 MODES = ("min", "max")
@@ -158,7 +160,6 @@ def run_paths(profile_name: object, run_name: str) -> tuple[Path, Path]:
 
     ``profile_name`` is a profile name or a :class:`labkit.Profile`. Introduced in 03_lstm.
     """
-    from ..paths import runs_dir
 
     name = getattr(profile_name, "name", profile_name)
     if not isinstance(name, str) or not name:

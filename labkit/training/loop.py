@@ -19,6 +19,8 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -161,6 +163,55 @@ def _check_resumable(state: dict[str, Any], config: TrainConfig, steps: int, pat
                          f"({'; '.join(diff)}); use a new checkpoint_dir or resume=False")
 
 
+@dataclass
+class _Run:
+    """What a run carries from epoch to epoch (and through a checkpoint)."""
+
+    history: list[dict[str, Any]] = field(default_factory=list)
+    best_state: dict[str, torch.Tensor] | None = None
+    first_epoch: int = 1
+    resumed_from: int | None = None
+    stopped_early: bool = False
+    last_path: Path | None = None
+    saved_rng: dict[str, Any] | None = None
+
+
+def _resume(run: _Run, config: TrainConfig, steps: int, model, optimizer, scheduler, stopper) -> None:
+    """Load the latest checkpoint of ``config.checkpoint_dir`` into the model, optimiser, ... and ``run``."""
+    run.last_path = latest_checkpoint(config.checkpoint_dir)
+    if run.last_path is None:
+        if config.verbose:
+            print(f"resume: no checkpoint in {_show(config.checkpoint_dir)}, starting at epoch 1")
+        return
+    state = load_checkpoint(run.last_path)
+    _check_resumable(state, config, steps, run.last_path)
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    if scheduler is not None:
+        scheduler.load_state_dict(state["scheduler"])
+    stopper.load_state_dict(state["early_stopping"])
+    run.history, run.best_state = state["history"], state["best_model"]
+    run.stopped_early = state["stopped_early"]
+    run.resumed_from = run.first_epoch = state["epoch"] + 1
+    run.saved_rng = state["rng"]
+    if config.verbose:
+        print(f"resumed from {_show(run.last_path)} (epoch {state['epoch']} of {config.epochs})")
+
+
+def _checkpoint(run: _Run, epoch: int, config: TrainConfig, steps: int, model, optimizer, scheduler, stopper,
+                train_loader) -> None:
+    """Save everything an exact resume needs after ``epoch``; keep the newest ``keep_checkpoints``."""
+    run.last_path = save_checkpoint({
+        "format": CHECKPOINT_FORMAT, "epoch": epoch, "stopped_early": run.stopped_early,
+        "steps_per_epoch": steps, "config": config.as_dict(), "history": run.history,
+        "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+        "scheduler": None if scheduler is None else scheduler.state_dict(),
+        "early_stopping": stopper.state_dict(), "best_model": run.best_state,
+        "rng": rng_state([train_loader]),
+    }, checkpoint_path(config.checkpoint_dir, epoch))
+    prune_checkpoints(config.checkpoint_dir, config.keep_checkpoints)
+
+
 def fit(model: torch.nn.Module, train_loader, valid_loader, loss_fn: LossFn, config: TrainConfig | None = None,
         metric_fn: MetricFn | None = None, optimizer: torch.optim.Optimizer | None = None, *,
         resume: bool = False) -> TrainResult:
@@ -190,36 +241,17 @@ def fit(model: torch.nn.Module, train_loader, valid_loader, loss_fn: LossFn, con
         optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = make_scheduler(optimizer, config.scheduler, config.epochs * steps, config.warmup_steps)
     stopper = EarlyStopping(config.patience, config.mode, config.min_delta)
-    history: list[dict[str, Any]] = []
-    best_state: dict[str, torch.Tensor] | None = None
-    first_epoch, resumed_from, stopped_early, last_path, saved_rng = 1, None, False, None, None
-
+    run = _Run()
     if resume:
-        last_path = latest_checkpoint(config.checkpoint_dir)
-        if last_path is None:
-            if config.verbose:
-                print(f"resume: no checkpoint in {_show(config.checkpoint_dir)}, starting at epoch 1")
-        else:
-            state = load_checkpoint(last_path)
-            _check_resumable(state, config, steps, last_path)
-            model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            if scheduler is not None:
-                scheduler.load_state_dict(state["scheduler"])
-            stopper.load_state_dict(state["early_stopping"])
-            history, best_state = state["history"], state["best_model"]
-            stopped_early = state["stopped_early"]
-            resumed_from = first_epoch = state["epoch"] + 1
-            saved_rng = state["rng"]
-            if config.verbose:
-                print(f"resumed from {_show(last_path)} (epoch {state['epoch']} of {config.epochs})")
+        _resume(run, config, steps, model, optimizer, scheduler, stopper)
+    history = run.history
 
-    logger = TensorBoardLogger(config.tensorboard_dir, first_epoch=first_epoch)
+    logger = TensorBoardLogger(config.tensorboard_dir, first_epoch=run.first_epoch)
     try:
-        if saved_rng is not None:  # the last step before training: nothing may draw random numbers after it
-            set_rng_state(saved_rng, [train_loader])
-        for epoch in range(first_epoch, config.epochs + 1):
-            if stopped_early:
+        if run.saved_rng is not None:  # the last step before training: nothing may draw random numbers after it
+            set_rng_state(run.saved_rng, [train_loader])
+        for epoch in range(run.first_epoch, config.epochs + 1):
+            if run.stopped_early:
                 break
             epoch_start = time.perf_counter()
             record: dict[str, Any] = {"epoch": epoch}
@@ -234,23 +266,15 @@ def fit(model: torch.nn.Module, train_loader, valid_loader, loss_fn: LossFn, con
                     raise ValueError(f"metric_fn returned {metric} at epoch {epoch}")
                 improved = stopper.update(metric, epoch)
                 if improved:
-                    best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-                stopped_early = stopper.should_stop
+                    run.best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+                run.stopped_early = stopper.should_stop
             record.update(train_loss=stats["train_loss"], valid_loss=valid_loss, valid_metric=metric,
                           lr=float(optimizer.param_groups[0]["lr"]), grad_norm=stats["grad_norm"],
                           seconds=time.perf_counter() - epoch_start, train_seconds=stats["train_seconds"],
                           samples_per_s=stats["samples"] / stats["train_seconds"], improved=improved)
             history.append(record)
             if config.checkpoint_dir is not None:
-                last_path = save_checkpoint({
-                    "format": CHECKPOINT_FORMAT, "epoch": epoch, "stopped_early": stopped_early,
-                    "steps_per_epoch": steps, "config": config.as_dict(), "history": history,
-                    "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": None if scheduler is None else scheduler.state_dict(),
-                    "early_stopping": stopper.state_dict(), "best_model": best_state,
-                    "rng": rng_state([train_loader]),
-                }, checkpoint_path(config.checkpoint_dir, epoch))
-                prune_checkpoints(config.checkpoint_dir, config.keep_checkpoints)
+                _checkpoint(run, epoch, config, steps, model, optimizer, scheduler, stopper, train_loader)
             logger.log_epoch(record)
             if config.verbose:
                 print(_epoch_line(record, config.epochs))
@@ -258,15 +282,15 @@ def fit(model: torch.nn.Module, train_loader, valid_loader, loss_fn: LossFn, con
         logger.close()
 
     best_epoch = stopper.best_epoch if valid_loader is not None else len(history)
-    if best_state is not None and valid_loader is not None:
-        model.load_state_dict(best_state)
+    if run.best_state is not None and valid_loader is not None:
+        model.load_state_dict(run.best_state)
     if config.verbose and valid_loader is not None and history:
         why = (f"early stop after epoch {len(history)} (no improvement for {config.patience} epochs); "
-               if stopped_early else "")
+               if run.stopped_early else "")
         print(f"{why}best epoch {best_epoch} (metric {stopper.best:.4f}) restored")
-    return TrainResult(history=history, best_epoch=best_epoch, best_metric=stopper.best, stopped_early=stopped_early,
-                       device=device.type, resumed_from=resumed_from,
-                       checkpoint=None if last_path is None else str(last_path), config=config.as_dict())
+    return TrainResult(history=history, best_epoch=best_epoch, best_metric=stopper.best,
+                       stopped_early=run.stopped_early, device=device.type, resumed_from=run.resumed_from,
+                       checkpoint=None if run.last_path is None else str(run.last_path), config=config.as_dict())
 
 
 def _epoch_line(record: dict[str, Any], epochs: int) -> str:

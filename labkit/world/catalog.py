@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
+from .conventions import CATEGORIES
+from .images import PATTERNS, render_images
+from .text import FEATURES_BY_CATEGORY, MATERIALS_BY_CATEGORY, SUBCATEGORIES, product_texts
 
-CATEGORIES = ("tops", "bottoms", "shoes", "bags", "home", "electronics")
 CATEGORY_WEIGHTS = np.array([0.22, 0.16, 0.16, 0.12, 0.18, 0.16])
 CATEGORY_PRICE = np.array([25.0, 40.0, 60.0, 45.0, 30.0, 90.0])
 # price elasticity of choice within a category (how strongly a discount shifts share)
@@ -70,8 +72,6 @@ def _choice(rng: np.random.Generator, options: tuple[str, ...] | list[str], n: i
 def build_catalog(rng: np.random.Generator, n_products: int, n_days: int, calendar: pd.DataFrame,
                   image_size: int) -> Catalog:
     """Sample product attributes, hidden appeal, images, texts, prices and promotions."""
-    from .images import render_images
-    from .text import FEATURES_BY_CATEGORY, MATERIALS_BY_CATEGORY, SUBCATEGORIES, product_texts
 
     n = n_products
     cat = rng.choice(len(CATEGORIES), size=n, p=CATEGORY_WEIGHTS)
@@ -131,7 +131,6 @@ def build_catalog(rng: np.random.Generator, n_products: int, n_days: int, calend
         S.LAUNCH_DATE: start + pd.to_timedelta(launch_day, unit="D"),
         S.TITLE: titles, S.DESCRIPTION: descriptions,
     })
-    from .images import PATTERNS
     truth = pd.DataFrame({
         S.PRODUCT_ID: pid, S.PATTERN: np.asarray(PATTERNS)[pattern], S.SHADE: shade.astype(str),
         "trendy_shade": trendy, S.MATERIAL: material.astype(str), S.FEATURE: feature.astype(str),

@@ -9,22 +9,21 @@ and that no clean row was harmed.
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .. import schema as S
+from .conventions import CUSTOMER_OFFSET
+from .faults import RawTable, fmt_ts, html_wrapped, label_variant, messy_price, mojibake, with_emoji
 from .orders import invoice_number
 
-CUSTOMER_OFFSET = 10_000
 NON_PRODUCT_CODES = (("POST", "POSTAGE"), ("M", "Manual"), ("BANK CHARGES", "Bank Charges"),
                      ("DOT", "DOTCOM POSTAGE"), ("AMAZONFEE", "AMAZON FEE"))
 TEST_ACCOUNTS = 5
 KEY_COLUMN = {"orders": "LineID", "events": "EventID", "products": "StockCode", "users": "CustomerID",
               "reviews": "ReviewID", "messages": "MessageID"}
-EMOJI = ("😍", "👍", "🔥", "😡", "✨", "🙂")
 
 
 def sku(product_id: np.ndarray) -> np.ndarray:
@@ -36,110 +35,23 @@ def customer_code(user_id: np.ndarray) -> np.ndarray:
     return np.char.mod("%d", np.asarray(user_id) + CUSTOMER_OFFSET)
 
 
-class _Table:
-    """A raw table under construction: clean rows as strings, extra rows and fault records."""
-
-    def __init__(self, name: str, df: pd.DataFrame, rng: np.random.Generator):
-        self.name, self.rng = name, rng
-        self.df = df.reset_index(drop=True)
-        self.free = np.ones(len(df), dtype=bool)  # rows not yet touched by a repair fault
-        self.extras: list[tuple[pd.DataFrame, np.ndarray, str, str]] = []
-        self.repairs: list[tuple[np.ndarray, str]] = []
-
-    def count(self, frac: float, minimum: int = 1) -> int:
-        return max(minimum, int(round(frac * len(self.df))))
-
-    def repair(self, kind: str, frac: float, column: str, fn, eligible: np.ndarray | None = None) -> None:
-        ok = self.free & (eligible if eligible is not None else True)
-        pool = np.nonzero(ok)[0]
-        rows = np.sort(self.rng.choice(pool, min(self.count(frac), len(pool)), replace=False))
-        self.df.loc[rows, column] = fn(self.df.loc[rows, column].to_numpy(), rows)
-        self.free[rows] = False
-        self.repairs.append((rows, kind))
-
-    def add(self, kind: str, rows: pd.DataFrame, after: np.ndarray | None = None) -> None:
-        """Add extra (junk) rows, each placed right after a random clean row (or ``after``)."""
-        if after is None:
-            after = self.rng.integers(0, len(self.df), len(rows))
-        self.extras.append((rows.reset_index(drop=True), np.asarray(after), kind, "quarantine"))
-
-    def sample(self, n: int) -> np.ndarray:
-        return np.sort(self.rng.choice(len(self.df), min(n, len(self.df)), replace=False))
-
-    def finish(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        key = [np.arange(len(self.df)) * 2.0]
-        parts, kinds, actions, orig = [self.df], [np.full(len(self.df), "", dtype=object)], [], []
-        actions.append(np.full(len(self.df), "", dtype=object))
-        for rows, kind in self.repairs:
-            kinds[0][rows] = kind
-            actions[0][rows] = "repair"
-        for rows, after, kind, action in self.extras:
-            parts.append(rows)
-            key.append(after * 2.0 + 1.0)
-            kinds.append(np.full(len(rows), kind, dtype=object))
-            actions.append(np.full(len(rows), action, dtype=object))
-        out = pd.concat(parts, ignore_index=True)
-        order = np.argsort(np.concatenate(key), kind="stable")
-        out = out.iloc[order].reset_index(drop=True)
-        kind, action = np.concatenate(kinds)[order], np.concatenate(actions)[order]
-        hit = np.nonzero(kind != "")[0]
-        faults = pd.DataFrame({"table": self.name, "row": hit.astype(np.int64), "kind": kind[hit],
-                               "action": action[hit]})
-        return out, faults
-
-
-def _fmt_ts(ts: pd.Series) -> np.ndarray:
-    return ts.dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(dtype=object)
-
-
-def _messy_price(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    v = values.astype(float)
-    style = rng.integers(0, 3, len(v))
-    a = np.array([f"£{x:,.2f}" for x in v], dtype=object)
-    b = np.array([f"{x:.2f} GBP" for x in v], dtype=object)
-    c = np.array([f" {x:,.2f} " for x in v], dtype=object)
-    return np.where(style == 0, a, np.where(style == 1, b, c))
-
-
-def _label_variant(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    out = []
-    for v, k in zip(values, rng.integers(0, 4, len(values))):
-        v = str(v)
-        out.append([v.upper(), f" {v.title()}", f"{v}  ", v[:-2] + v[-1] + v[-2] if len(v) > 3 else v.upper()][k])
-    return np.array(out, dtype=object)
-
-
-def _html(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    return np.array([f"<p>{html.escape(str(v))}</p>" if k else f"<b>{html.escape(str(v))}</b><br/>"
-                     for v, k in zip(values, rng.integers(0, 2, len(values)))], dtype=object)
-
-
-def _emoji(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    return np.array([f"{v} {EMOJI[k]}" for v, k in zip(values, rng.integers(0, len(EMOJI), len(values)))], dtype=object)
-
-
-def _mojibake(values: np.ndarray) -> np.ndarray:
-    # UTF-8 bytes of a curly apostrophe read as cp1252: the classic "â€™"
-    return np.array([str(v).replace("'", "\u2019").encode("utf-8").decode("cp1252") for v in values], dtype=object)
-
-
-def _raw_orders(w: dict, rng: np.random.Generator) -> _Table:
+def _raw_orders(w: dict, rng: np.random.Generator) -> RawTable:
     o, products = w["orders"], w["products"]
     title = products[S.TITLE].to_numpy()
     st = o[S.STATUS].to_numpy()
     df = pd.DataFrame({
         "LineID": o[S.LINE_ID].to_numpy(), "InvoiceNo": invoice_number(o[S.ORDER_ID].to_numpy()).astype(object),
         "StockCode": sku(o[S.PRODUCT_ID].to_numpy()).astype(object), "Description": title[o[S.PRODUCT_ID]],
-        "Quantity": o[S.QUANTITY].to_numpy().astype(np.int64), "InvoiceDate": _fmt_ts(o[S.TIMESTAMP]),
+        "Quantity": o[S.QUANTITY].to_numpy().astype(np.int64), "InvoiceDate": fmt_ts(o[S.TIMESTAMP]),
         "UnitPrice": np.array([f"{x:.2f}" for x in o[S.UNIT_PRICE]], dtype=object),
         "CustomerID": customer_code(o[S.USER_ID].to_numpy()).astype(object), "Country": o[S.COUNTRY].to_numpy(),
         "Status": np.where(st == "returned", "returned", "dispatched").astype(object),
         "PromisedDate": o[S.PROMISED_DATE].dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
         "DeliveredDate": o[S.DELIVERED_DATE].dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object),
     })
-    t = _Table("orders", df, rng)
+    t = RawTable("orders", df, rng)
     ts = o[S.TIMESTAMP]
-    t.repair("price_as_string", 0.02, "UnitPrice", lambda v, r: _messy_price(v, rng))
+    t.repair("price_as_string", 0.02, "UnitPrice", lambda v, r: messy_price(v, rng))
     t.repair("missing_price", 0.005, "UnitPrice", lambda v, r: np.full(len(v), "", dtype=object))
     t.repair("mixed_date_format", 0.03, "InvoiceDate",
              lambda v, r: ts.iloc[r].dt.strftime("%d/%m/%Y %H:%M:%S").to_numpy(dtype=object))
@@ -159,7 +71,7 @@ def _raw_orders(w: dict, rng: np.random.Generator) -> _Table:
     c["LineID"] = 10_000_000 + np.arange(len(c))
     c["InvoiceNo"] = "C" + c["InvoiceNo"]
     c["Quantity"] = -c["Quantity"]
-    c["InvoiceDate"] = _fmt_ts(ts.iloc[canc] + pd.to_timedelta(rng.integers(600, 7200, len(c)), unit="s"))
+    c["InvoiceDate"] = fmt_ts(ts.iloc[canc] + pd.to_timedelta(rng.integers(600, 7200, len(c)), unit="s"))
     c["UnitPrice"] = np.array([f"{x:.2f}" for x in o[S.UNIT_PRICE].iloc[canc]], dtype=object)
     c["Status"], c["DeliveredDate"] = "cancelled", ""
     t.add("cancellation", c, after=canc)
@@ -191,7 +103,7 @@ def _raw_orders(w: dict, rng: np.random.Generator) -> _Table:
     ta["CustomerID"] = customer_code(rng.integers(0, TEST_ACCOUNTS, len(ta)) + 900_000 - CUSTOMER_OFFSET)
     t.add("test_account", ta)
     f = junk(t.count(0.001))
-    f["InvoiceDate"] = _fmt_ts(pd.Series(pd.to_datetime(f["InvoiceDate"], format="mixed", utc=True).dt.tz_localize(None)
+    f["InvoiceDate"] = fmt_ts(pd.Series(pd.to_datetime(f["InvoiceDate"], format="mixed", utc=True).dt.tz_localize(None)
                                          + pd.DateOffset(years=7)))
     t.add("future_timestamp", f)
     orph = junk(t.count(0.001))
@@ -206,7 +118,7 @@ def _raw_orders(w: dict, rng: np.random.Generator) -> _Table:
     return t
 
 
-def _raw_events(w: dict, rng: np.random.Generator) -> _Table:
+def _raw_events(w: dict, rng: np.random.Generator) -> RawTable:
     e = w["events"]
     n_prod = len(w["products"])
     codes = pd.Categorical.from_codes(e[S.PRODUCT_ID].to_numpy(), categories=list(sku(np.arange(n_prod))))
@@ -218,7 +130,7 @@ def _raw_events(w: dict, rng: np.random.Generator) -> _Table:
         "EventType": etype, "Timestamp": e[S.TIMESTAMP].to_numpy(), "DwellSeconds": e[S.DWELL_SECONDS].to_numpy(),
         "Device": e[S.DEVICE].to_numpy(),
     })
-    t = _Table("events", df, rng)
+    t = RawTable("events", df, rng)
     is_cart, is_view = (e[S.EVENT_TYPE] == "add_to_cart").to_numpy(), (e[S.EVENT_TYPE] == "view").to_numpy()
     t.repair("category_label_variant", 0.002, "EventType",
              lambda v, r: np.array(["ADD_TO_CART", " Add_To_Cart", "add-to-cart"])[rng.integers(0, 3, len(r))],
@@ -254,7 +166,7 @@ def _raw_events(w: dict, rng: np.random.Generator) -> _Table:
     return t
 
 
-def _raw_products(w: dict, rng: np.random.Generator) -> _Table:
+def _raw_products(w: dict, rng: np.random.Generator) -> RawTable:
     p = w["products"]
     df = pd.DataFrame({
         "StockCode": sku(p[S.PRODUCT_ID].to_numpy()).astype(object), "Category": p[S.CATEGORY].to_numpy(dtype=object),
@@ -264,20 +176,20 @@ def _raw_products(w: dict, rng: np.random.Generator) -> _Table:
         "LaunchDate": p[S.LAUNCH_DATE].dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
         "Title": p[S.TITLE].to_numpy(dtype=object), "Description": p[S.DESCRIPTION].to_numpy(dtype=object),
     })
-    t = _Table("products", df, rng)
-    t.repair("category_label_variant", 0.1, "Category", lambda v, r: _label_variant(v, rng))
-    t.repair("price_as_string", 0.1, "BasePrice", lambda v, r: _messy_price(v, rng))
-    t.repair("html_in_text", 0.05, "Description", lambda v, r: _html(v, rng))
-    t.repair("emoji_in_text", 0.05, "Title", lambda v, r: _emoji(v, rng))
+    t = RawTable("products", df, rng)
+    t.repair("category_label_variant", 0.1, "Category", lambda v, r: label_variant(v, rng))
+    t.repair("price_as_string", 0.1, "BasePrice", lambda v, r: messy_price(v, rng))
+    t.repair("html_in_text", 0.05, "Description", lambda v, r: html_wrapped(v, rng))
+    t.repair("emoji_in_text", 0.05, "Title", lambda v, r: with_emoji(v, rng))
     has_apos = df["Description"].str.contains("'", regex=False).to_numpy()
     if has_apos.any():
-        t.repair("mojibake", 0.05, "Description", lambda v, r: _mojibake(v), eligible=has_apos)
+        t.repair("mojibake", 0.05, "Description", lambda v, r: mojibake(v), eligible=has_apos)
     dup = t.sample(t.count(0.01))
     t.add("exact_duplicate", t.df.iloc[dup].copy(), after=dup)
     return t
 
 
-def _raw_users(w: dict, rng: np.random.Generator) -> _Table:
+def _raw_users(w: dict, rng: np.random.Generator) -> RawTable:
     u = w["users"]
     uid = u[S.USER_ID].to_numpy()
     df = pd.DataFrame({
@@ -288,10 +200,10 @@ def _raw_users(w: dict, rng: np.random.Generator) -> _Table:
         "Device": u[S.DEVICE].to_numpy(dtype=object), "AgeBand": u[S.AGE_BAND].to_numpy(dtype=object),
         "Segment": u[S.SEGMENT].to_numpy(dtype=object),
     })
-    t = _Table("users", df, rng)
+    t = RawTable("users", df, rng)
     t.repair("mixed_date_format", 0.03, "SignupDate",
              lambda v, r: u[S.SIGNUP_DATE].iloc[r].dt.strftime("%d/%m/%Y").to_numpy(dtype=object))
-    t.repair("category_label_variant", 0.03, "Region", lambda v, r: _label_variant(v, rng))
+    t.repair("category_label_variant", 0.03, "Region", lambda v, r: label_variant(v, rng))
     test = t.df.iloc[:TEST_ACCOUNTS].copy()
     test["CustomerID"] = customer_code(900_000 - CUSTOMER_OFFSET + np.arange(TEST_ACCOUNTS))
     test["Email"] = [f"qa{i}@shop-internal.test" for i in range(TEST_ACCOUNTS)]
@@ -305,7 +217,7 @@ def _raw_users(w: dict, rng: np.random.Generator) -> _Table:
     return t
 
 
-def _raw_texts(w: dict, rng: np.random.Generator, name: str) -> _Table:
+def _raw_texts(w: dict, rng: np.random.Generator, name: str) -> RawTable:
     if name == "reviews":
         r = w["reviews"]
         df = pd.DataFrame({
@@ -325,12 +237,12 @@ def _raw_texts(w: dict, rng: np.random.Generator, name: str) -> _Table:
             "StockCode": np.where(pid.isna(), None, sku(pid.fillna(0).to_numpy()).astype(object)),
             "Text": m[S.TEXT].to_numpy(dtype=object), "Intent": m[S.INTENT].to_numpy(dtype=object),
         })
-    t = _Table(name, df, rng)
-    t.repair("emoji_in_text", 0.03, "Text", lambda v, r: _emoji(v, rng))
-    t.repair("html_in_text", 0.02, "Text", lambda v, r: _html(v, rng))
+    t = RawTable(name, df, rng)
+    t.repair("emoji_in_text", 0.03, "Text", lambda v, r: with_emoji(v, rng))
+    t.repair("html_in_text", 0.02, "Text", lambda v, r: html_wrapped(v, rng))
     has_apos = df["Text"].str.contains("'", regex=False).to_numpy()
     if has_apos.any():
-        t.repair("mojibake", 0.03, "Text", lambda v, r: _mojibake(v), eligible=has_apos)
+        t.repair("mojibake", 0.03, "Text", lambda v, r: mojibake(v), eligible=has_apos)
     dup = t.sample(t.count(0.005))
     t.add("exact_duplicate", t.df.iloc[dup].copy(), after=dup)
     return t

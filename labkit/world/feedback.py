@@ -12,7 +12,9 @@ import pandas as pd
 from .. import schema as S
 from .catalog import Catalog
 from .journeys import JourneyLog
+from .messages import compose_messages
 from .orders import invoice_number
+from .reviews import compose_reviews
 from .users import Population
 
 ASPECT_WEIGHTS = np.array([1.0, 0.8, 0.6, 0.5, 0.6])  # quality, fit, delivery, price, looks
@@ -26,7 +28,6 @@ def _days(ts: pd.Series, start: pd.Timestamp) -> np.ndarray:
 def build_reviews(rng: np.random.Generator, orders: pd.DataFrame, line_truth: pd.DataFrame, cat: Catalog,
                   pop: Population, start: pd.Timestamp, n_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sample which delivered lines get a review, their aspect sentiments, rating and text."""
-    from .reviews import compose_reviews
 
     delivered = orders[S.STATUS].to_numpy() != "cancelled"
     bad = (orders[S.STATUS].to_numpy() == "returned") | (line_truth["late_days"].to_numpy() > 0)
@@ -84,7 +85,6 @@ def build_reviews(rng: np.random.Generator, orders: pd.DataFrame, line_truth: pd
 def build_messages(rng: np.random.Generator, orders: pd.DataFrame, line_truth: pd.DataFrame, cat: Catalog,
                    log: JourneyLog, start: pd.Timestamp, n_days: int) -> pd.DataFrame:
     """Support messages triggered by what happened: late parcels, returns, cancellations, questions."""
-    from .messages import compose_messages
 
     first = ~orders[S.ORDER_ID].duplicated().to_numpy()
     st = orders[S.STATUS].to_numpy()

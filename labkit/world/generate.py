@@ -16,9 +16,11 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
+from ..paths import world_dir
 from ..profiles import Profile, get_profile
 from .calendar import build_calendar, day_effects
 from .catalog import Catalog, build_catalog, price_table
+from .dirty import write_raw_export
 from .feedback import build_messages, build_reviews
 from .journeys import JourneyLog, JourneyParams, purchase_within_7d, simulate
 from .orders import build_orders
@@ -171,7 +173,6 @@ def write_world(world: dict[str, object], out: Path | str, seed: int, raw: bool 
     }
     try:
         if raw:
-            from .dirty import write_raw_export
             manifest["raw_export"] = write_raw_export(world, tmp / "raw", seed)
     except Exception:
         shutil.rmtree(tmp, ignore_errors=True)  # never leave a half-written world behind
@@ -189,6 +190,5 @@ def generate_world(profile: Profile | str = "quick", seed: int = 0, out: Path | 
     """Build the world for ``profile`` and ``seed`` and write it to ``out`` (default: data/world/...)."""
     prof = _check_args(profile, seed, out)
     if out is None:
-        from ..paths import world_dir
         out = world_dir(prof.name, int(seed))
     return write_world(build_world(prof, int(seed)), out, int(seed), raw=raw)

@@ -192,6 +192,91 @@ def transition_step(rng: np.random.Generator, cat: Catalog, pop: Population, app
     return new
 
 
+@dataclass
+class DaySessions:
+    """One day's sessions and their events (before the buyers' purchase lines are appended)."""
+
+    sess_id: np.ndarray  # global session ids of the day
+    sess_user: np.ndarray  # user of each session
+    ev_sess: np.ndarray  # session (index into the day's sessions) of each event
+    ev_user: np.ndarray
+    ev_prod: np.ndarray
+    ev_time: np.ndarray
+    ev_type: np.ndarray
+    dwell: np.ndarray
+
+
+def session_events(rng: np.random.Generator, cat: Catalog, pop: Population, d: int, state: np.ndarray,
+                   active: np.ndarray, cons: np.ndarray, focus: np.ndarray, buyers: np.ndarray, order: np.ndarray,
+                   cdf: np.ndarray, P: JourneyParams, hour_p: np.ndarray, session_base: int) -> DaySessions:
+    """Day ``d``'s sessions of the active users (buyers have at least one) and their events."""
+    n, K, n_cat = len(state), P.consider_k, int(cat.category.max()) + 1
+    rate = np.asarray(P.session_rate)[state[active]]
+    n_sess = rng.poisson(rate)
+    is_buyer = np.zeros(n, dtype=bool)
+    is_buyer[buyers] = True
+    n_sess = np.where(is_buyer[active], np.maximum(n_sess, 1), n_sess)
+    sess_user = np.repeat(active, n_sess)
+    n_s = len(sess_user)
+    sess_id = session_base + np.arange(n_s)
+    sess_start = d * 86400 + rng.choice(24, n_s, p=hour_p) * 3600 + rng.integers(0, 3300, n_s)
+    s_state = state[sess_user]
+    n_ev = 1 + rng.poisson(np.asarray(P.extra_events)[s_state])
+    ev_sess = np.repeat(np.arange(n_s), n_ev)
+    ev_user, ev_state = sess_user[ev_sess], s_state[ev_sess]
+    m = len(ev_sess)
+    use_cons = (rng.random(m) < np.asarray(P.p_consider)[ev_state]) & (cons[ev_user, 0] >= 0)
+    pick = np.where((ev_state == READY) & (rng.random(m) < 0.6), 0, rng.integers(0, K, m))
+    cons_pick = cons[ev_user, pick]
+    cons_pick = np.where(cons_pick >= 0, cons_pick, cons[ev_user, 0])
+    aff_cdf = np.cumsum(pop.cat_affinity[ev_user], axis=1)
+    ev_cat = (rng.random(m)[:, None] > aff_cdf).sum(axis=1)
+    ev_cat = np.where((ev_state >= COMPARING) & (rng.random(m) < 0.8), focus[ev_user], ev_cat)
+    ev_cat = np.minimum(ev_cat, n_cat - 1)
+    free = order[np.minimum(np.searchsorted(cdf, ev_cat + rng.random(m)), len(order) - 1)]
+    ev_prod = np.where(use_cons, cons_pick, free).astype(np.int32)
+    tp = np.cumsum(EVENT_TYPE_PROBS[ev_state], axis=1)
+    ev_type = (rng.random(m)[:, None] > tp).sum(axis=1).clip(0, 3).astype(np.int8)
+    dwell = np.maximum(1, rng.lognormal(np.log(DWELL_MEDIANS)[ev_state], DWELL_SIGMA)).astype(np.int32)
+    offs = np.cumsum(dwell) - dwell
+    first = np.cumsum(n_ev) - n_ev
+    ev_time = sess_start[ev_sess] + offs - offs[first][ev_sess]
+    return DaySessions(sess_id, sess_user, ev_sess, ev_user, ev_prod, ev_time, ev_type, dwell)
+
+
+def order_lines(rng: np.random.Generator, cat: Catalog, pop: Population, d: int, cons: np.ndarray,
+                buyers: np.ndarray, bprobs: np.ndarray, ses: DaySessions,
+                P: JourneyParams) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The buyers' order lines, appended to each buyer's last session of the day: ``(events, orders)``."""
+    n, K, n_s = len(cons), P.consider_k, len(ses.sess_user)
+    last_sess = np.full(n, -1)
+    last_sess[ses.sess_user] = np.arange(n_s)  # later sessions overwrite earlier ones
+    n_lines = 1 + rng.poisson(P.extra_lines, len(buyers))
+    line_user = np.repeat(buyers, n_lines)
+    line_probs = np.repeat(bprobs, n_lines, axis=0)
+    line_k = (rng.random(len(line_user))[:, None] > np.cumsum(line_probs, axis=1)).sum(axis=1)
+    line_prod = cons[line_user, np.minimum(line_k, K - 1)]
+    sess_end = np.zeros(n_s, dtype=np.int64)
+    np.maximum.at(sess_end, ses.ev_sess, ses.ev_time + ses.dwell)
+    b_sess = last_sess[line_user]
+    line_no = np.arange(len(line_user)) - np.repeat(np.cumsum(n_lines) - n_lines, n_lines)
+    line_time = sess_end[b_sess] + 20 * line_no + 15
+    events = {
+        "session": np.concatenate([ses.sess_id[ses.ev_sess], ses.sess_id[b_sess]]),
+        "user": np.concatenate([ses.ev_user, line_user]).astype(np.int32),
+        "product": np.concatenate([ses.ev_prod, line_prod]).astype(np.int32),
+        "time": np.concatenate([ses.ev_time, line_time]).astype(np.int64),
+        "type": np.concatenate([ses.ev_type, np.full(len(line_user), 4, np.int8)]),
+        "dwell": np.concatenate([ses.dwell, np.full(len(line_user), 15, np.int32)]),
+    }
+    extra = rng.poisson(rng.gamma(1.0, pop.qty_mean[line_user]))
+    orders = {"user": line_user.astype(np.int32), "day": np.full(len(line_user), d, np.int32),
+              "product": line_prod.astype(np.int32), "quantity": (1 + extra).astype(np.int32),
+              "unit_price": cat.price[d, line_prod], "time": line_time.astype(np.int64),
+              "n_lines": np.repeat(n_lines, n_lines)}
+    return events, orders
+
+
 def simulate(rng: np.random.Generator, cat: Catalog, pop: Population, effects: dict[str, np.ndarray],
              params: JourneyParams, snapshot_days: object = ()) -> JourneyLog:
     """Run the chain day by day, vectorised over users; return states, events and orders.
@@ -224,7 +309,6 @@ def simulate(rng: np.random.Generator, cat: Catalog, pop: Population, effects: d
     q_parts: list[dict[str, np.ndarray]] = []
     hour_p = HOUR_WEIGHTS / HOUR_WEIGHTS.sum()
     session_base = 0
-    n_cat = int(cat.category.max()) + 1
 
     for d in range(n_days):
         if d in snap_days:
@@ -235,63 +319,13 @@ def simulate(rng: np.random.Generator, cat: Catalog, pop: Population, effects: d
         order, cdf = _category_cdf(cat, d)
         # --- purchases of ready users (and the state oracle of demand) ---------------
         buyers, bprobs = purchase_step(rng, cat, pop, appeal_mod, d, state, active, cons, buy_day[d], P, expected[d])
-        # --- sessions and events -------------------------------------------------
-        rate = np.asarray(P.session_rate)[state[active]]
-        n_sess = rng.poisson(rate)
-        is_buyer = np.zeros(n, dtype=bool)
-        is_buyer[buyers] = True
-        n_sess = np.where(is_buyer[active], np.maximum(n_sess, 1), n_sess)
-        sess_user = np.repeat(active, n_sess)
-        n_s = len(sess_user)
-        sess_id = session_base + np.arange(n_s)
-        session_base += n_s
-        sess_start = d * 86400 + rng.choice(24, n_s, p=hour_p) * 3600 + rng.integers(0, 3300, n_s)
-        s_state = state[sess_user]
-        n_ev = 1 + rng.poisson(np.asarray(P.extra_events)[s_state])
-        ev_sess = np.repeat(np.arange(n_s), n_ev)
-        ev_user, ev_state = sess_user[ev_sess], s_state[ev_sess]
-        m = len(ev_sess)
-        use_cons = (rng.random(m) < np.asarray(P.p_consider)[ev_state]) & (cons[ev_user, 0] >= 0)
-        pick = np.where((ev_state == READY) & (rng.random(m) < 0.6), 0, rng.integers(0, K, m))
-        cons_pick = cons[ev_user, pick]
-        cons_pick = np.where(cons_pick >= 0, cons_pick, cons[ev_user, 0])
-        aff_cdf = np.cumsum(pop.cat_affinity[ev_user], axis=1)
-        ev_cat = (rng.random(m)[:, None] > aff_cdf).sum(axis=1)
-        ev_cat = np.where((ev_state >= COMPARING) & (rng.random(m) < 0.8), focus[ev_user], ev_cat)
-        ev_cat = np.minimum(ev_cat, n_cat - 1)
-        free = order[np.minimum(np.searchsorted(cdf, ev_cat + rng.random(m)), len(order) - 1)]
-        ev_prod = np.where(use_cons, cons_pick, free).astype(np.int32)
-        tp = np.cumsum(EVENT_TYPE_PROBS[ev_state], axis=1)
-        ev_type = (rng.random(m)[:, None] > tp).sum(axis=1).clip(0, 3).astype(np.int8)
-        dwell = np.maximum(1, rng.lognormal(np.log(DWELL_MEDIANS)[ev_state], DWELL_SIGMA)).astype(np.int32)
-        offs = np.cumsum(dwell) - dwell
-        first = np.cumsum(n_ev) - n_ev
-        ev_time = sess_start[ev_sess] + offs - offs[first][ev_sess]
-        # purchases: appended to the buyer's last session of the day
-        last_sess = np.full(n, -1)
-        last_sess[sess_user] = np.arange(n_s)  # later sessions overwrite earlier ones
-        n_lines = 1 + rng.poisson(P.extra_lines, len(buyers))
-        line_user = np.repeat(buyers, n_lines)
-        line_probs = np.repeat(bprobs, n_lines, axis=0)
-        line_k = (rng.random(len(line_user))[:, None] > np.cumsum(line_probs, axis=1)).sum(axis=1)
-        line_prod = cons[line_user, np.minimum(line_k, K - 1)]
-        sess_end = np.zeros(n_s, dtype=np.int64)
-        np.maximum.at(sess_end, ev_sess, ev_time + dwell)
-        b_sess = last_sess[line_user]
-        line_time = sess_end[b_sess] + 20 * (np.arange(len(line_user)) - np.repeat(np.cumsum(n_lines) - n_lines, n_lines)) + 15
-        ev_parts.append({
-            "session": np.concatenate([sess_id[ev_sess], sess_id[b_sess]]),
-            "user": np.concatenate([ev_user, line_user]).astype(np.int32),
-            "product": np.concatenate([ev_prod, line_prod]).astype(np.int32),
-            "time": np.concatenate([ev_time, line_time]).astype(np.int64),
-            "type": np.concatenate([ev_type, np.full(len(line_user), 4, np.int8)]),
-            "dwell": np.concatenate([dwell, np.full(len(line_user), 15, np.int32)]),
-        })
-        extra = rng.poisson(rng.gamma(1.0, pop.qty_mean[line_user]))
-        order_parts.append({"user": line_user.astype(np.int32), "day": np.full(len(line_user), d, np.int32),
-                            "product": line_prod.astype(np.int32), "quantity": (1 + extra).astype(np.int32),
-                            "unit_price": cat.price[d, line_prod], "time": line_time.astype(np.int64),
-                            "n_lines": np.repeat(n_lines, n_lines)})
+        # --- sessions and events, then the buyers' order lines -----------------------
+        ses = session_events(rng, cat, pop, d, state, active, cons, focus, buyers, order, cdf, P, hour_p,
+                             session_base)
+        session_base += len(ses.sess_user)
+        ev_part, order_part = order_lines(rng, cat, pop, d, cons, buyers, bprobs, ses, P)
+        ev_parts.append(ev_part)
+        order_parts.append(order_part)
         # product questions from comparing users
         comp = active[state[active] == COMPARING]
         ask = comp[rng.random(len(comp)) < P.question_rate]

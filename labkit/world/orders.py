@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from .catalog import APPAREL, CATEGORIES, Catalog
+from .catalog import APPAREL, Catalog
+from .conventions import CATEGORIES, INVOICE_OFFSET
 from .journeys import JourneyLog
 from .users import Population
 
@@ -70,7 +71,6 @@ def build_orders(rng: np.random.Generator, log: JourneyLog, cat: Catalog, pop: P
     return orders, truth
 
 
-INVOICE_OFFSET = 500_000
 
 
 def invoice_number(order_id: np.ndarray | int) -> np.ndarray:

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
+from ..paths import relative, world_dir
 from ..profiles import WORLD_FIELDS, Profile, get_profile
+from .generate import WORLD_VERSION, generate_world, generator_fingerprint
 
 
 @dataclass
@@ -82,8 +84,6 @@ def load_world(path: str | Path) -> World:
 def ensure_world(profile: str | Profile | None = None, seed: int = 0, path: str | Path | None = None,
                  verbose: bool = True) -> World:
     """Load the world for ``profile``/``seed``, generating it if it is missing or stale."""
-    from ..paths import relative, world_dir
-    from .generate import WORLD_VERSION, generate_world, generator_fingerprint
 
     prof = get_profile(profile)
     path = Path(path) if path is not None else world_dir(prof.name, seed)

@@ -11,13 +11,9 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from .catalog import CATEGORIES
+from .conventions import AGE_BANDS, CATEGORIES, DEVICES, REGIONS, SEGMENTS
 
-REGIONS = ("north", "south", "east", "west", "international")
 INTERNATIONAL = ("Germany", "France", "Netherlands", "Ireland", "Spain", "Belgium")
-DEVICES = ("mobile", "desktop", "tablet")
-AGE_BANDS = ("18-24", "25-34", "35-44", "45-54", "55+")
-SEGMENTS = ("bargain_hunter", "regular", "premium", "new")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from labkit.course import NOTEBOOKS
-from labkit.metrics import load_metrics
+from labkit.recording import load_metrics
 
 
 def main(profile: str = "quick") -> int:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import warnings
 import tempfile
 import time
+import warnings
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -26,6 +26,9 @@ from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import accuracy_score, f1_score
+
+from ...runtime import seed_everything
 
 PACKAGED = ("minilm", "all-minilm-l6-v2", "sentence-transformers/all-MiniLM-L6-v2")
 
@@ -129,13 +132,40 @@ def _check_texts(texts: Sequence[str]) -> list[str]:
     return texts
 
 
-def _macro_f1_metrics(eval_pred) -> dict[str, float]:
-    from sklearn.metrics import accuracy_score, f1_score
-
+def macro_f1_metrics(eval_pred) -> dict[str, float]:
+    """``compute_metrics`` of the Trainer: validation macro-F1 (which picks the best epoch) and accuracy."""
     logits, y = eval_pred
     logits = logits[0] if isinstance(logits, tuple) else logits
     pred = np.asarray(logits).argmax(-1)
     return {"macro_f1": float(f1_score(y, pred, average="macro")), "accuracy": float(accuracy_score(y, pred))}
+
+
+def build_trainer(model, tokenizer, train: list[dict], valid: list[dict], lr: float, epochs: int, batch_size: int,
+                  seed: int, output_dir: str, bf16: bool = False, weight_decay: float = 0.01,
+                  warmup_ratio: float = 0.1, trainer_class=None):
+    """The Hugging Face ``Trainer`` of 04's fine-tuning (``train``/``valid``: lists of encoded texts).
+
+    Evaluate and save after every epoch, reload the epoch with the best validation macro-F1
+    at the end; the learning rate warms up over the first ``warmup_ratio`` of the steps,
+    then decays linearly to zero. ``trainer_class``: a ``Trainer`` subclass (default Trainer).
+    """
+    import torch  # heavy optional libraries: loaded only when a model is fine-tuned
+    from transformers import DataCollatorWithPadding, PrinterCallback, Trainer, TrainingArguments
+
+    cuda = torch.cuda.is_available()
+    args = TrainingArguments(
+        output_dir=output_dir, learning_rate=lr, num_train_epochs=epochs, per_device_train_batch_size=batch_size,
+        per_device_eval_batch_size=max(batch_size, 64), warmup_steps=warmup_ratio, weight_decay=weight_decay,
+        eval_strategy="epoch", save_strategy="epoch", logging_strategy="epoch", save_total_limit=1,
+        save_only_model=True, load_best_model_at_end=True, metric_for_best_model="macro_f1", greater_is_better=True,
+        seed=seed, data_seed=seed, bf16=bf16, report_to="none", disable_tqdm=True, log_level="error",
+        dataloader_pin_memory=cuda, remove_unused_columns=False, use_cpu=not cuda)
+    trainer = (trainer_class or Trainer)(
+        model=model, args=args, train_dataset=train, eval_dataset=valid,
+        data_collator=DataCollatorWithPadding(tokenizer),  # pads each batch to its longest text
+        processing_class=tokenizer, compute_metrics=macro_f1_metrics)
+    trainer.remove_callback(PrinterCallback)  # no log dicts printed; the history table says it all
+    return trainer
 
 
 def _history(log: list[dict], train_seconds: float, n_train: int, epochs: int) -> pd.DataFrame:
@@ -174,10 +204,9 @@ def fine_tune(model, tokenizer, train_texts: Sequence[str], train_labels: Sequen
     import torch
 
     _import_transformers()
-    from transformers import DataCollatorWithPadding, PrinterCallback, Trainer, TrainingArguments
+    from transformers import Trainer
 
-    from ..runtime import seed_everything
-    from ..training.batches import LengthBucketSampler
+    from ...training.batches import LengthBucketSampler  # torch
 
     if length_bucket is not None and length_bucket < 1:
         raise ValueError(f"length_bucket: expected None or an int >= 1, got {length_bucket}")
@@ -205,17 +234,8 @@ def fine_tune(model, tokenizer, train_texts: Sequence[str], train_labels: Sequen
             return LengthBucketSampler([len(r["input_ids"]) for r in train], batch_size, seed, length_bucket)
 
     out = Path(output_dir) if output_dir is not None else Path(tempfile.mkdtemp(prefix="labkit_bert_"))
-    args = TrainingArguments(
-        output_dir=str(out), learning_rate=lr, num_train_epochs=epochs, per_device_train_batch_size=batch_size,
-        per_device_eval_batch_size=max(batch_size, 64), warmup_steps=warmup_ratio, weight_decay=weight_decay,
-        eval_strategy="epoch", save_strategy="epoch", logging_strategy="epoch", save_total_limit=1,
-        save_only_model=True, load_best_model_at_end=True, metric_for_best_model="macro_f1", greater_is_better=True,
-        seed=seed, data_seed=seed, bf16=bool(bf16), report_to="none", disable_tqdm=True, log_level="error",
-        dataloader_pin_memory=cuda, remove_unused_columns=False, use_cpu=not cuda)
-    trainer = _Trainer(model=model, args=args, train_dataset=train, eval_dataset=valid,
-                       data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
-                       compute_metrics=_macro_f1_metrics)
-    trainer.remove_callback(PrinterCallback)  # no log dicts printed; the history table says it all
+    trainer = build_trainer(model, tokenizer, train, valid, lr, epochs, batch_size, seed, str(out), bool(bf16),
+                            weight_decay, warmup_ratio, trainer_class=_Trainer if length_bucket else None)
     t0 = time.perf_counter()
     with _quiet():
         trainer.train()
@@ -256,70 +276,3 @@ def predict_proba(model, tokenizer, texts: Sequence[str], max_length: int = 128,
             logits = model(**{k: v.to(device) for k, v in enc.items()}).logits
             out[idx] = torch.softmax(logits.float(), -1).cpu().numpy()
     return out
-
-
-@lru_cache(maxsize=2)
-def _encoder(path: str):
-    _import_transformers()
-    from transformers import AutoModel
-
-    with _quiet():
-        model = AutoModel.from_pretrained(path)
-    return model.eval(), load_tokenizer(path)
-
-
-def embed(texts: Sequence[str], name_or_path: str | None = None, max_length: int = 128, batch_size: int = 64,
-          normalize: bool = True) -> np.ndarray:
-    """Frozen sentence embeddings: mean of the last layer over real tokens, (n, hidden) float32.
-
-    ``normalize`` scales each row to unit length (what all-MiniLM-L6-v2 was trained for).
-    The encoder is loaded once per model and cached.
-    """
-    import torch
-
-    texts = _check_texts(texts)
-    model, tokenizer = _encoder(resolve_model(name_or_path))
-    out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
-    with torch.inference_mode():
-        for idx, enc in _batches(tokenizer, texts, max_length, batch_size):
-            hidden = model(**enc).last_hidden_state
-            mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            vec = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-            if normalize:
-                vec = torch.nn.functional.normalize(vec, dim=-1)
-            out[idx] = vec.float().numpy()
-    return out
-
-
-def token_attributions(model, tokenizer, text: str, target: int | None = None, max_length: int = 128,
-                       special_tokens: bool = False) -> list[tuple[str, float]]:
-    """Gradient x input of each token for class ``target`` (default: the predicted class).
-
-    Score of a token = sum over the embedding dimensions of (d logit_target / d embedding)
-    x embedding, on the word-piece input embeddings. Positive scores push towards
-    ``target``. Special tokens ([CLS], [SEP]) are left out unless ``special_tokens``.
-    """
-    import torch
-
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"text: expected a non-empty string, got {text!r}")
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    enc = tokenizer(text, truncation=True, max_length=max_length, return_tensors="pt",
-                    return_special_tokens_mask=True)
-    special = enc.pop("special_tokens_mask")[0].bool()
-    ids = enc["input_ids"].to(device)
-    emb = model.get_input_embeddings()(ids).detach().requires_grad_(True)
-    rest = {k: v.to(device) for k, v in enc.items() if k != "input_ids"}
-    try:
-        logits = model(inputs_embeds=emb, **rest).logits[0]
-        k = int(logits.argmax()) if target is None else int(target)
-        if not 0 <= k < logits.shape[-1]:
-            raise ValueError(f"target: expected a class id in 0..{logits.shape[-1] - 1}, got {target}")
-        (grad,) = torch.autograd.grad(logits[k], emb)
-    finally:
-        model.train(was_training)
-    scores = (grad * emb).sum(-1)[0].detach().float().cpu().numpy()
-    tokens = tokenizer.convert_ids_to_tokens(ids[0].tolist())
-    return [(t, float(s)) for t, s, sp in zip(tokens, scores, special.tolist()) if special_tokens or not sp]

@@ -1,5 +1,7 @@
 """Oracles of daily demand: the best forecasts the world allows (03_lstm, 06, 07).
 
+Part of :mod:`labkit.oracles`, the one home of the course's oracles.
+
 * **state oracle** -- ``truth_product_days.expected_units``: expected units given every
   user's true state *on the target day*. No forecast made earlier can know that state.
 * **forecast oracle** -- E[units on day o+h | the world's state at the end of origin day
@@ -21,19 +23,28 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import schema as S
-from .profiles import Profile, get_profile
-from .world.catalog import APPEAL_SHOCK_SD, APPEAL_TREND_SD, Catalog
-from .world.generate import Chain, run_journeys, stream_rngs
-from .world.journeys import (BROWSING, BUY_SHOCK_SD, JourneySnapshot, appeal_modifier, buy_probability,
-                             purchase_step, transition_step, wake_multiplier)
+from .. import schema as S
+from ..artifacts import ArtifactStore
+from ..profiles import Profile, get_profile
+from ..splits import course_split, forecast_origins
+from ..world.catalog import APPEAL_SHOCK_SD, APPEAL_TREND_SD, Catalog
+from ..world.generate import Chain, run_journeys, stream_rngs
+from ..world.journeys import (
+    BROWSING,
+    BUY_SHOCK_SD,
+    JourneySnapshot,
+    appeal_modifier,
+    buy_probability,
+    purchase_step,
+    transition_step,
+    wake_multiplier,
+)
 
 ROLLOUT_STREAM = 20_240_603  # mixed into the rollout seeds: never one of the world's own streams
 FORECAST_ORACLE = "forecast_oracle"
@@ -122,12 +133,11 @@ def forecast_oracle(world, origins: object = None, replications: int = 32, horiz
 
     ``origins`` default to the test part's demand origins. Cost: one re-run of the journeys
     plus replications x horizon chain-days per origin -- on 2 cores about 15 s for quick's
-    9 test origins and 80 s for cpu's 20 (32 replications). The result is cached under
-    ``artifacts/<profile>/oracles/`` (``cache=False``: neither read nor written); the rebuilt
-    chain must reproduce the world's ``expected_units`` exactly, else a ValueError.
+    9 test origins and 80 s for cpu's 20 (32 replications). The result is cached as the
+    artifact ``oracles/forecast_oracle`` of the world's profile and seed (``cache=False``:
+    neither read nor written); the rebuilt chain must reproduce the world's
+    ``expected_units`` exactly, else a ValueError.
     """
-    from .paths import artifacts_dir
-    from .splits import course_split, forecast_origins
 
     if origins is None:
         origins = forecast_origins(course_split(world.table("calendar")), "test", horizon=horizon)
@@ -138,11 +148,9 @@ def forecast_oracle(world, origins: object = None, replications: int = 32, horiz
         raise ValueError(f"origins {[str(d.date()) for d in bad[:3]]}: each needs {horizon} days of the world after it")
     config = _config(world, replications, horizon, seed, resample_appeal)
     cached = pd.DataFrame()
-    if cache:
-        folder = artifacts_dir(world.profile) / "oracles"
-        path, meta = folder / f"{FORECAST_ORACLE}.parquet", folder / f"{FORECAST_ORACLE}.json"
-        if path.exists() and meta.exists() and json.loads(meta.read_text()) == config:
-            cached = pd.read_parquet(path)
+    store, name = ArtifactStore(world.profile, world.seed), f"oracles/{FORECAST_ORACLE}"
+    if cache and store.status(name, config) == "fresh":
+        cached = pd.read_parquet(store.path(name))
     todo = org[~org.isin(pd.DatetimeIndex(cached[S.ORIGIN].unique()) if len(cached) else [])]
     if len(todo):
         t0 = time.perf_counter()
@@ -170,13 +178,12 @@ def forecast_oracle(world, origins: object = None, replications: int = 32, horiz
             print(f"forecast oracle: {len(todo)} origins x {replications} replications in "
                   f"{time.perf_counter() - t0:.0f} s")
         if cache:
-            folder.mkdir(parents=True, exist_ok=True)
-            cached.to_parquet(path, index=False)
-            meta.write_text(json.dumps(config, indent=1, default=str))
+            cached.to_parquet(store.path(name), index=False)
+            store.record(name, config)
     return cached[cached[S.ORIGIN].isin(org)].reset_index(drop=True)
 
 
-def state_oracle(world, rows: pd.DataFrame) -> np.ndarray:
+def demand_state_oracle(world, rows: pd.DataFrame) -> np.ndarray:
     """The state oracle of each row (its ``target_date`` and ``product_id``): truth ``expected_units``."""
     for col in (S.TARGET_DATE, S.PRODUCT_ID):
         if col not in rows.columns:

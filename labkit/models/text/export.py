@@ -1,12 +1,13 @@
 """What 04_bert hands on: text embeddings (for 05's fusion), the fine-tuned model and test predictions (for 07).
 
-* :func:`save_embeddings` / :func:`load_embeddings` -- ``artifacts/<profile>/embeddings/<name>.parquet``:
+All of them are artifacts of the store (:mod:`labkit.artifacts`), keyed by profile, seed and dataset:
+
+* :func:`save_embeddings` / :func:`load_embeddings` -- ``embeddings/<name>``:
   an id column and ``emb_000 ... emb_383`` (float32, unit length).
 * :func:`text_embeddings` -- product (title + description) or review embeddings of the
   frozen MiniLM: read from the artifact, or computed and saved when it is missing, so
   05 runs on its own.
-* :func:`save_classifier` / :func:`load_saved_classifier` -- ``save_pretrained`` folders under
-  ``artifacts/<profile>/models/``.
+* :func:`save_classifier` / :func:`load_saved_classifier` -- ``save_pretrained`` folders, ``models/<name>``.
 * :func:`save_predictions` -- per-model class probabilities on a test part (07's leaderboard).
 
 Frozen (not fine-tuned) embeddings are exported: they need no labels, so they carry no
@@ -21,22 +22,18 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .. import schema as S
+from ... import schema as S
+from ...artifacts import DEFAULT_DATASET, ArtifactStore
+from ...features.text import product_texts
+from ...profiles import get_profile
+from ...world.store import ensure_world
 
 EMB_PREFIX = "emb_"
 KINDS = {"products": S.PRODUCT_ID, "reviews": S.REVIEW_ID}
 
 
-def _folder(profile: str, what: str, root: Path | None = None) -> Path:
-    from ..paths import artifacts_dir
-
-    folder = artifacts_dir(profile, root) / what
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def save_embeddings(ids: Sequence[int], vectors: np.ndarray, id_col: str, profile: str, name: str,
-                    root: Path | None = None) -> Path:
+                    root: Path | None = None, seed: int = 0, dataset: str = DEFAULT_DATASET) -> Path:
     """Write one row per id: ``id_col`` and ``emb_000..`` columns (float32)."""
     vectors = np.asarray(vectors, dtype=np.float32)
     ids = np.asarray(ids)
@@ -46,19 +43,17 @@ def save_embeddings(ids: Sequence[int], vectors: np.ndarray, id_col: str, profil
         raise ValueError(f"{id_col}: expected unique ids, found {len(ids) - len(np.unique(ids))} duplicates")
     cols = [f"{EMB_PREFIX}{i:03d}" for i in range(vectors.shape[1])]
     frame = pd.concat([pd.DataFrame({id_col: ids}), pd.DataFrame(vectors, columns=cols)], axis=1)
-    path = _folder(profile, "embeddings", root) / f"{name}.parquet"
+    store = ArtifactStore(profile, seed, dataset, root)
+    path = store.path(f"embeddings/{name}")
     frame.to_parquet(path, index=False)
+    store.record(f"embeddings/{name}", {"rows": len(frame), "dim": vectors.shape[1]})
     return path
 
 
-def load_embeddings(profile: str, name: str, root: Path | None = None) -> pd.DataFrame:
-    """Read an embeddings artifact (``FileNotFoundError`` names the file if it is missing)."""
-    from ..paths import artifacts_dir
-
-    path = artifacts_dir(profile, root) / "embeddings" / f"{name}.parquet"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no embeddings yet; run 04_bert or call text_embeddings()")
-    return pd.read_parquet(path)
+def load_embeddings(profile: str, name: str, root: Path | None = None, seed: int = 0,
+                    dataset: str = DEFAULT_DATASET) -> pd.DataFrame:
+    """Read an embeddings artifact (``FileNotFoundError`` names the notebook to run if it is missing)."""
+    return pd.read_parquet(ArtifactStore(profile, seed, dataset, root).require(f"embeddings/{name}"))
 
 
 def embedding_matrix(frame: pd.DataFrame) -> np.ndarray:
@@ -73,54 +68,52 @@ def text_embeddings(kind: str, profile: object = None, seed: int = 0, name_or_pa
                     max_length: int = 128, rebuild: bool = False) -> pd.DataFrame:
     """Frozen MiniLM embeddings of the world's ``"products"`` or ``"reviews"`` (cached artifact).
 
-    The artifact is named ``<kind>_seed<seed>``; it is computed (and saved) when missing or
-    when ``rebuild``. Used by 04 (which writes it) and 05 (which reads it).
+    The artifact ``embeddings/<kind>`` of the world's profile and seed is computed (and saved)
+    when missing or when ``rebuild``, saying so. Used by 04 (which writes it) and 05 (which reads it).
     """
-    from ..features.text import product_texts
-    from ..profiles import get_profile
-    from ..world.store import ensure_world
-    from .bert import embed
+    from .embeddings import embed  # transformers and torch: loaded only when embeddings are computed
 
     if kind not in KINDS:
         raise ValueError(f"kind: expected one of {sorted(KINDS)}, got {kind!r}")
     prof = get_profile(profile)
-    name = f"{kind}_seed{seed}"
+    store = ArtifactStore(prof.name, seed)
     if not rebuild:
-        try:
-            return load_embeddings(prof.name, name)
-        except FileNotFoundError:
-            pass
+        if store.path(f"embeddings/{kind}").exists():
+            return load_embeddings(prof.name, kind, seed=seed)
+        print(f"building 04's embeddings/{kind} for {store.key}: not found")
     world = ensure_world(prof, seed, verbose=False)
     table = product_texts(world.table("products")) if kind == "products" else world.table("reviews")
     vectors = embed(table[S.TEXT].tolist(), name_or_path, max_length=max_length)
-    save_embeddings(table[KINDS[kind]].to_numpy(), vectors, KINDS[kind], prof.name, name)
-    return load_embeddings(prof.name, name)
+    save_embeddings(table[KINDS[kind]].to_numpy(), vectors, KINDS[kind], prof.name, kind, seed=seed)
+    return load_embeddings(prof.name, kind, seed=seed)
 
 
-def save_classifier(model, tokenizer, profile: str, name: str, root: Path | None = None) -> Path:
-    """``save_pretrained`` the model and its tokenizer to ``artifacts/<profile>/models/<name>``."""
-    path = _folder(profile, "models", root) / name
+def save_classifier(model, tokenizer, profile: str, name: str, root: Path | None = None, seed: int = 0,
+                    dataset: str = DEFAULT_DATASET) -> Path:
+    """``save_pretrained`` the model and its tokenizer as the artifact ``models/<name>``."""
+    store = ArtifactStore(profile, seed, dataset, root)
+    path = store.path(f"models/{name}")
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)
+    store.record(f"models/{name}", {"class": type(model).__name__})
     return path
 
 
-def load_saved_classifier(profile: str, name: str, root: Path | None = None):
+def load_saved_classifier(profile: str, name: str, root: Path | None = None, seed: int = 0,
+                          dataset: str = DEFAULT_DATASET):
     """``(model, tokenizer)`` saved by :func:`save_classifier` (07 reloads the fine-tuned model)."""
-    from ..paths import artifacts_dir
-    from .bert import load_classifier
+    from transformers import AutoConfig  # heavy optional library: imported where it is used
 
-    path = artifacts_dir(profile, root) / "models" / name
-    if not (path / "config.json").is_file():
-        raise FileNotFoundError(f"{path}: no saved model; run 04_bert first")
-    from transformers import AutoConfig
+    from .bert import load_classifier  # transformers and torch
 
+    path = ArtifactStore(profile, seed, dataset, root).require(f"models/{name}")
     return load_classifier(str(path), int(AutoConfig.from_pretrained(path).num_labels))
 
 
 def save_predictions(ids: Sequence[int], y: Sequence[int], probs: dict[str, np.ndarray], classes: Sequence[str],
-                     profile: str, name: str, id_col: str = "row_id", root: Path | None = None) -> Path:
-    """``artifacts/<profile>/predictions/<name>.parquet``: id, ``label_id`` and ``<model>:<class>`` probabilities."""
+                     profile: str, name: str, id_col: str = "row_id", root: Path | None = None, seed: int = 0,
+                     dataset: str = DEFAULT_DATASET) -> Path:
+    """The artifact ``predictions/<name>``: id, ``label_id`` and ``<model>:<class>`` probabilities."""
     out = pd.DataFrame({id_col: np.asarray(ids), "label_id": np.asarray(y, dtype=np.int64)})
     for model, p in probs.items():
         p = np.asarray(p, dtype=np.float32)
@@ -128,6 +121,8 @@ def save_predictions(ids: Sequence[int], y: Sequence[int], probs: dict[str, np.n
             raise ValueError(f"probs[{model!r}]: expected shape {(len(out), len(classes))}, got {p.shape}")
         for k, c in enumerate(classes):
             out[f"{model}:{c}"] = p[:, k]
-    path = _folder(profile, "predictions", root) / f"{name}.parquet"
+    store = ArtifactStore(profile, seed, dataset, root)
+    path = store.path(f"predictions/{name}")
     out.to_parquet(path, index=False)
+    store.record(f"predictions/{name}", {"rows": len(out), "models": sorted(probs), "classes": list(classes)})
     return path

@@ -9,7 +9,7 @@ only data up to each row's origin plus the target day's planned calendar and pri
 * :class:`LightGBMForecaster` -- one global gradient-boosted model on the demand features
   (the M5 winners' pattern): Tweedie/Poisson objective, a few configurations tuned by
   early stopping on the validation part, then refit on train + validation.
-* the global LSTM is in :mod:`labkit.models.forecast_lstm`; :func:`ensemble` averages.
+* the global LSTM is in :mod:`labkit.models.demand.lstm`; :func:`ensemble` averages.
 
 :func:`save_forecasts` writes the test forecasts that 06 (inventory) and 07 (evaluation) read.
 """
@@ -24,9 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import schema as S
-from ..features.common import require as _require
-from ..runtime import default_threads
+from ... import schema as S
+from ...artifacts import DEFAULT_DATASET, ArtifactStore
+from ...evaluation.forecast_metrics import wape
+from ...frames import require as _require
+from ...runtime import default_threads
 
 DEMAND_KEYS = [S.ORIGIN, S.PRODUCT_ID, S.HORIZON, S.TARGET_DATE, S.PART, S.UNITS]
 SAVE_KEYS = [S.ORIGIN, S.PRODUCT_ID, S.HORIZON, S.TARGET_DATE, S.UNITS]
@@ -116,7 +118,6 @@ class LightGBMForecaster:
         """Try each config with early stopping on ``valid`` (Tweedie/Poisson deviance), keep the best valid WAPE."""
         import lightgbm as lgb
 
-        from ..evaluation.forecast_metrics import wape
         for name, df in (("train", train), ("valid", valid)):
             _require(df, [S.UNITS, S.HORIZON], name)
             if len(df) == 0:
@@ -169,10 +170,8 @@ def ensemble(*preds: np.ndarray, weights: Sequence[float] | None = None) -> np.n
 
 
 def save_forecasts(rows: pd.DataFrame, preds: dict[str, np.ndarray], profile: str, name: str = "demand_test",
-                   root: Path | None = None) -> Path:
-    """Write ``artifacts/<profile>/forecasts/<name>.parquet``: the keys, ``units`` and one column per model."""
-    from ..paths import artifacts_dir
-
+                   seed: int = 0, dataset: str = DEFAULT_DATASET, root: Path | None = None) -> Path:
+    """Write the artifact ``forecasts/<name>`` of (profile, seed, dataset): keys, ``units``, one column per model."""
     _require(rows, SAVE_KEYS, "rows")
     out = rows[SAVE_KEYS].reset_index(drop=True).copy()
     for model, p in preds.items():
@@ -182,18 +181,14 @@ def save_forecasts(rows: pd.DataFrame, preds: dict[str, np.ndarray], profile: st
         if model in out.columns:
             raise ValueError(f"preds: model name {model!r} clashes with a key column")
         out[model] = p
-    folder = artifacts_dir(profile, root) / "forecasts"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.parquet"
+    store = ArtifactStore(profile, seed, dataset, root)
+    path = store.path(f"forecasts/{name}")
     out.to_parquet(path, index=False)
+    store.record(f"forecasts/{name}", {"rows": len(out), "models": sorted(preds)})
     return path
 
 
-def load_forecasts(profile: str, name: str = "demand_test", root: Path | None = None) -> pd.DataFrame:
-    """Read forecasts written by :func:`save_forecasts` (06 and 07 start here)."""
-    from ..paths import artifacts_dir
-
-    path = artifacts_dir(profile, root) / "forecasts" / f"{name}.parquet"
-    if not path.exists():
-        raise FileNotFoundError(f"no forecasts at artifacts/{profile}/forecasts/{name}.parquet; run 03_lstm first")
-    return pd.read_parquet(path)
+def load_forecasts(profile: str, name: str = "demand_test", seed: int = 0, dataset: str = DEFAULT_DATASET,
+                   root: Path | None = None) -> pd.DataFrame:
+    """Read forecasts written by :func:`save_forecasts` (06 and 07 start here); the error names 03 if missing."""
+    return pd.read_parquet(ArtifactStore(profile, seed, dataset, root).require(f"forecasts/{name}"))

@@ -18,7 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .intent_data import SEQ_FIELDS, IntentData
+from ...training import TrainConfig, fit, tensor_loader
+from .data import SEQ_FIELDS, IntentData
 
 HOURS_EDGES = (1, 3, 6, 12, 24, 48, 96, 168, 336, 720, 2160, 4380)  # -> buckets 1..13, 0 = padding
 N_EVENT_TYPES, N_CATEGORIES, N_DWELL, N_GAP = 5, 6, 8, 11
@@ -184,8 +185,6 @@ def fit_sequence_classifier(train: IntentData, valid: IntentData, config: SeqCon
     to write a checkpoint per epoch and TensorBoard logs (default: neither).
     """
     from sklearn.metrics import roc_auc_score
-
-    from ..training import TrainConfig, fit, tensor_loader
 
     if config.max_train_rows and config.max_train_rows < len(train):
         train = train.sample_rows(config.max_train_rows, seed=seed)

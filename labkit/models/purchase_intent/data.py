@@ -13,7 +13,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .. import schema as S
+from ... import schema as S
+from ...features.build import load_features
+from ...oracles import intent_state_oracle
+from ...profiles import get_profile
+from ...world import ensure_world
 
 KEYS = (S.CUTOFF, S.USER_ID)
 ORACLE = "oracle_p"
@@ -107,24 +111,8 @@ class IntentData:
         return self.take(np.sort(np.random.default_rng(seed).choice(len(self), n_rows, replace=False)))
 
 
-def state_oracle(truth_user_days: pd.DataFrame, labels: pd.DataFrame) -> np.ndarray:
-    """The world's ``p_purchase_next_7d`` for each (cutoff, user_id) row of ``labels`` (truth date == cut-off)."""
-    need = {S.DATE, S.USER_ID, S.P_PURCHASE_NEXT_7D}
-    if not need <= set(truth_user_days.columns):
-        raise ValueError(f"truth_user_days: expected columns {sorted(need)}, got {list(truth_user_days.columns)}")
-    truth = truth_user_days[[S.DATE, S.USER_ID, S.P_PURCHASE_NEXT_7D]].rename(columns={S.DATE: S.CUTOFF})
-    merged = labels[list(KEYS)].merge(truth, on=list(KEYS), how="left", validate="1:1")
-    p = merged[S.P_PURCHASE_NEXT_7D].to_numpy(dtype=np.float64)
-    if np.isnan(p).any():
-        raise ValueError(f"{np.isnan(p).sum()} row(s) have no truth for their cut-off day")
-    return p
-
-
 def load_intent(profile: object = None, seed: int = 0, oracle: bool = True) -> IntentData:
     """All intent rows of a profile's world (artifacts built by 02 if missing), oracle attached."""
-    from ..features.build import load_features
-    from ..profiles import get_profile
-    from ..world import ensure_world
 
     labels = load_features(profile, "intent_labels", seed=seed)
     uf = load_features(profile, "user_features", seed=seed)
@@ -140,7 +128,7 @@ def load_intent(profile: object = None, seed: int = 0, oracle: bool = True) -> I
     labels = labels.copy()
     world = ensure_world(profile, seed, verbose=False)
     if oracle:
-        labels[ORACLE] = state_oracle(world.truth("truth_user_days"), labels)
+        labels[ORACLE] = intent_state_oracle(world.truth("truth_user_days"), labels)
     n_products = max(get_profile(profile).n_products, int(seqs["product"].max()))  # codes 1..n, 0 = padding
     return IntentData(labels=labels, X=uf[features].to_numpy(np.float32), features=features,
                       seqs={k: seqs[k] for k in SEQ_FIELDS}, n_products=n_products)

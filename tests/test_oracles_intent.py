@@ -1,4 +1,4 @@
-"""The observable ceiling (labkit.filtering): a forward filter over the world's hidden journey chain (03)."""
+"""The observable ceiling (labkit.oracles.intent): a forward filter over the world's hidden journey chain (03)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from labkit import schema as S
-from labkit.filtering import N_STATES, _transition, activity_prior, observable_ceiling
+from labkit.oracles.intent import N_STATES, _transition, activity_prior, observable_ceiling
 from labkit.world.journeys import DORMANT, READY, JourneyParams
 
 
 @pytest.fixture(scope="module")
 def intent_quick():
-    from labkit.models.intent import load_intent
+    from labkit.models.purchase_intent.models import load_intent
 
     return load_intent("quick", 0)
 

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import schema as S
-from ..features.common import require as _require
-from ..splits import LABELLED_PARTS, CourseSplit, course_split, cutoffs
+from ... import schema as S
+from ...frames import require as _require
+from ...runtime import default_threads
+from ...splits import LABELLED_PARTS, CourseSplit, course_split, cutoffs
 
 HORIZON = 30
 DAY_S = 86_400
@@ -150,7 +151,6 @@ def fit_lightgbm(train: pd.DataFrame, valid: pd.DataFrame, y_train: np.ndarray, 
     OpenMP threads spin-wait and run up to 100x slower)."""
     import lightgbm as lgb
 
-    from ..runtime import default_threads
     params = {"objective": "binary", "metric": "auc", "learning_rate": 0.05, "num_leaves": 15,
               "min_data_in_leaf": 100, "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1,
               "lambda_l2": 1.0, "seed": seed, "num_threads": threads or default_threads(), "deterministic": True,
@@ -187,7 +187,7 @@ def fit_gru(train: dict[str, np.ndarray], valid: dict[str, np.ndarray], y_train:
     best epoch restored); returns (model, TrainResult)."""
     import torch
 
-    from ..training import TrainConfig, fit, tensor_loader
+    from ...training import TrainConfig, fit, tensor_loader  # torch: loaded only when the GRU trains
     torch.manual_seed(seed)
     model = _gru(train["x"].shape[2], train["static"].shape[1], hidden, 0.1)
     data = [(d["x"], d["static"], y.astype(np.float32)) for d, y in ((train, y_train), (valid, y_valid))]
@@ -201,7 +201,7 @@ def fit_gru(train: dict[str, np.ndarray], valid: dict[str, np.ndarray], y_train:
 
 def predict_gru(model, d: dict[str, np.ndarray]) -> np.ndarray:
     """Repurchase probabilities of sequences ``d`` (``x``, ``static``)."""
-    from ..training import predict, tensor_loader
+    from ...training import predict, tensor_loader  # torch
     dummy = np.zeros(len(d["x"]), dtype=np.float32)  # a tuple's last array is read as the target
     return 1 / (1 + np.exp(-predict(model, tensor_loader((d["x"], d["static"], dummy), 4096), device="cpu")))
 

@@ -23,9 +23,15 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .. import schema as S
-from ..datasets.text_data import LABEL_ID as LABEL  # the class id of a TextTask row
-from ..features.common import require
+from ... import schema as S
+from ...datasets import real_data_dir
+from ...datasets.text_data import EMPTY_TEXT, RECOMMENDED, load_bitext, load_text_file, load_womens_reviews, random_parts
+from ...datasets.text_data import LABEL_ID as LABEL  # the class id of a TextTask row
+from ...evaluation.multiclass import apply_bias, class_bias_tuning, macro_f1
+from ...frames import require, sentiment_of_rating
+from ...labels import message_labels, review_labels
+from ...splits import course_split
+from ...world.store import ensure_world
 
 HARD = "hard"  # review slice: a negation or a contrast in the text
 PARTS = ("train", "valid", "test")
@@ -78,10 +84,6 @@ class TextTask:
 
 
 def _world_texts(profile: object, seed: int, table: str):
-    from ..labels import message_labels, review_labels
-    from ..splits import course_split
-    from ..world.store import ensure_world
-
     world = ensure_world(profile, seed, verbose=False)
     split = course_split(world.table("calendar"))
     labeller = review_labels if table == "reviews" else message_labels
@@ -95,7 +97,6 @@ def review_task(profile: object = None, seed: int = 0, target: str = "sentiment"
     (either). The oracle column ``oracle`` is the class of the rating before the world added
     its rating noise: the best any model reading the text could do.
     """
-    from ..labels import sentiment_of_rating
 
     if target not in ("sentiment", "rating"):
         raise ValueError(f"target: expected 'sentiment' or 'rating', got {target!r}")
@@ -131,8 +132,6 @@ def womens_task(data_dir: object = None, target: str = "rating", seed: int = 0, 
     printed here, kept out of every part (``frame.attrs['dropped_empty']``). Parts are a
     seeded stratified 70/15/15 split (the file has no dates).
     """
-    from ..datasets import real_data_dir
-    from ..datasets.text_data import EMPTY_TEXT, RECOMMENDED, load_womens_reviews, random_parts
 
     if target not in ("rating", "recommended"):
         raise ValueError(f"target: expected 'rating' or 'recommended', got {target!r}")
@@ -150,8 +149,6 @@ def womens_task(data_dir: object = None, target: str = "rating", seed: int = 0, 
 
 def bitext_task(data_dir: object = None, seed: int = 0, verbose: bool = True) -> TextTask:
     """Bitext customer-service utterances: 27 intents, seeded stratified 70/15/15 parts."""
-    from ..datasets import real_data_dir
-    from ..datasets.text_data import load_bitext, random_parts
 
     df = load_bitext(real_data_dir(data_dir), verbose=verbose)
     intents = tuple(df.attrs["intents"])
@@ -195,10 +192,10 @@ def tune_fine_tune(task: TextTask, lrs: Sequence[float], epochs: int, name_or_pa
     Returns ``(model, tokenizer, trials)``: ``trials`` has one row per learning rate (best
     validation macro-F1, its epoch, seconds, samples/s). ``train_rows`` fine-tunes on a seeded
     stratified subset of the training part (the learning curve). ``scratch``: the same
-    architecture from random weights (see :func:`labkit.models.bert.load_classifier`).
-    ``length_bucket``: passed to :func:`labkit.models.bert.fine_tune` (04's exercise on speed).
+    architecture from random weights (see :func:`labkit.models.text.bert.load_classifier`).
+    ``length_bucket``: passed to :func:`labkit.models.text.bert.fine_tune` (04's exercise on speed).
     """
-    from . import bert
+    from . import bert  # transformers and torch: loaded only when a model is trained
 
     if not lrs:
         raise ValueError("lrs: expected at least one learning rate")
@@ -245,7 +242,7 @@ def learning_curve(task: TextTask, sizes: Sequence[int], setups: dict[str, dict]
     """
     from sklearn.metrics import f1_score
 
-    from . import bert
+    from . import bert  # transformers and torch: loaded only when a model is trained
 
     n_full = len(task.part("train"))
     rows = []
@@ -271,7 +268,6 @@ def learning_curve(task: TextTask, sizes: Sequence[int], setups: dict[str, dict]
 def file_task(path: object, text_col: str = "text", label_col: str = "label", seed: int = 0,
               verbose: bool = True) -> TextTask:
     """A learner's own labelled texts (CSV / JSON lines / parquet): seeded stratified 70/15/15 parts."""
-    from ..datasets.text_data import load_text_file, random_parts
 
     df = load_text_file(path, text_col, label_col, verbose=verbose)
     df[S.PART] = random_parts(df[LABEL], seed=seed)
@@ -284,17 +280,16 @@ def compare(task: TextTask, probs: dict[str, dict[str, np.ndarray]], slices: Seq
 
     ``probs[model]`` holds ``"valid"`` and ``"test"`` class probabilities. With ``bias`` every
     model first gets per-class biases tuned on its own validation probabilities
-    (:func:`labkit.models.text_baselines.class_bias_tuning`): the same decision rule for all.
+    (:func:`labkit.evaluation.multiclass.class_bias_tuning`): the same decision rule for all.
     The task's oracle, if it has one, is the last row.
     """
-    from .text_baselines import _macro_f1, apply_bias, class_bias_tuning
 
     test, y = task.part("test"), task.y("test")
     masks = {s: test[s].to_numpy(bool) for s in slices}
 
     def row(pred: np.ndarray) -> dict[str, float]:
-        out = {"accuracy": float((pred == y).mean()), "macro_f1": _macro_f1(y, pred)}
-        out.update({f"macro_f1[{s}]": _macro_f1(y[m], pred[m]) for s, m in masks.items()})
+        out = {"accuracy": float((pred == y).mean()), "macro_f1": macro_f1(y, pred)}
+        out.update({f"macro_f1[{s}]": macro_f1(y[m], pred[m]) for s, m in masks.items()})
         return out
 
     rows = {}

@@ -20,10 +20,10 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from ..datasets.online_shoppers import (CODE_COLUMNS, COUNT_COLUMNS, DURATION_COLUMNS, MONTH_SPELLINGS, MONTHS,
+from ...datasets.online_shoppers import (CODE_COLUMNS, COUNT_COLUMNS, DURATION_COLUMNS, MONTH_SPELLINGS, MONTHS,
                                         RATE_COLUMNS, VISITOR_TYPES)
 
-__all__ = ["HEAVY_COLUMNS", "LGBM_CONFIGS", "MODELS", "cross_validate_shoppers", "fit_lgbm", "fit_mlp",
+__all__ = ["HEAVY_COLUMNS", "LGBM_CONFIGS", "MODELS", "cross_validate_shoppers", "fit_lightgbm", "fit_mlp",
            "oversample", "shoppers_features", "shoppers_folds", "summarise_cv"]
 
 HEAVY_COLUMNS = COUNT_COLUMNS + DURATION_COLUMNS + ("PageValues",)  # heavy-tailed: log1p before scaling
@@ -100,7 +100,7 @@ def _resampler(resample: str) -> Callable[[pd.DataFrame, np.ndarray, int], tuple
     raise ValueError(f"resample must be 'none' or 'oversample', got {resample!r}")
 
 
-def fit_lgbm(X: pd.DataFrame, y: np.ndarray, seed: int = 0, threads: int = 1, resample: str = "none",
+def fit_lightgbm(X: pd.DataFrame, y: np.ndarray, seed: int = 0, threads: int = 1, resample: str = "none",
              max_rounds: int = 2000, patience: int = 50) -> Fitted:
     """LightGBM tuned inside the training rows only: 20 % of them (stratified) are an inner validation
     split; each of :data:`LGBM_CONFIGS` is early-stopped on its AUC; the best setting is refitted on
@@ -163,7 +163,7 @@ def fit_mlp(X: pd.DataFrame, y: np.ndarray, seed: int = 0, threads: int = 1, res
     return predict
 
 
-MODELS = {"lgbm": (fit_lgbm, "category"), "mlp": (fit_mlp, "onehot")}  # name -> (fit, feature encoding)
+MODELS = {"lgbm": (fit_lightgbm, "category"), "mlp": (fit_mlp, "onehot")}  # name -> (fit, feature encoding)
 
 
 def cross_validate_shoppers(df: pd.DataFrame, models: Iterable[str] = ("lgbm", "mlp"), folds: int = 5,

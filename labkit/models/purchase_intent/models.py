@@ -2,11 +2,11 @@
 
 Every model trains on the train part, picks its settings on the validation part (the
 same number of configurations for LightGBM and the sequence model: an honest budget)
-and is scored once on test next to the state oracle (:mod:`labkit.models.intent_data`)::
+and is scored once on test next to the state oracle (:mod:`labkit.models.purchase_intent.data`)::
 
     data = load_intent("quick")
     train, valid, test = (data.part(p) for p in ("train", "valid", "test"))
-    gbm = fit_lightgbm_intent(train, valid, budget=5)
+    gbm = fit_lightgbm(train, valid, budget=5)
     seq, runs = tune_sequence_classifier(train, valid, sequence_configs(prof, budget=5))
     ens = fit_ensemble({"lstm": seq.predict(valid), "lightgbm": gbm.predict(valid)}, valid.y)
     ens.predict({"lstm": seq.predict(test), "lightgbm": gbm.predict(test)})
@@ -23,15 +23,22 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..runtime import default_threads
-from .intent_data import ORACLE, IntentData, load_intent, state_oracle
-from .intent_seq import (SeqConfig, SequenceClassifier, SequenceModel, StaticScaler, fit_sequence_classifier,
-                         tune_sequence_classifier)
+from ...profiles import get_profile
+from ...runtime import default_threads
+from .data import ORACLE, IntentData, load_intent
+from .sequence import (
+    SeqConfig,
+    SequenceClassifier,
+    SequenceModel,
+    StaticScaler,
+    fit_sequence_classifier,
+    tune_sequence_classifier,
+)
 
 __all__ = [
     "ORACLE", "Ensemble", "IntentData", "LightGBMIntent", "SeqConfig", "SequenceClassifier", "SequenceModel",
-    "StaticScaler", "fit_ensemble", "fit_lightgbm_intent", "fit_logreg", "fit_sequence_classifier",
-    "learning_curve", "lightgbm_configs", "load_intent", "sequence_configs", "state_oracle",
+    "StaticScaler", "fit_ensemble", "fit_lightgbm", "fit_logreg", "fit_sequence_classifier",
+    "learning_curve", "lightgbm_configs", "load_intent", "sequence_configs",
     "tune_sequence_classifier",
 ]
 
@@ -94,7 +101,7 @@ class LightGBMIntent:
         return self.booster.predict(_columns(data, self.features), num_iteration=self.booster.best_iteration)
 
 
-def fit_lightgbm_intent(train: IntentData, valid: IntentData, features: list[str] | None = None,
+def fit_lightgbm(train: IntentData, valid: IntentData, features: list[str] | None = None,
                         budget: int = 5, seed: int = 0, threads: int | None = None, max_rounds: int = 3000,
                         patience: int = 100) -> LightGBMIntent:
     """Try ``budget`` configurations (:func:`lightgbm_configs`), each with early stopping on validation
@@ -127,7 +134,6 @@ def sequence_configs(profile: object, budget: int = 5, max_train_rows: int | Non
                      last_events: int | None = None) -> list[SeqConfig]:
     """``budget`` sequence-model settings around the profile's epochs and batch size: the default
     first, then learning rate, dropout and weight decay varied (the same budget LightGBM gets)."""
-    from ..profiles import get_profile
 
     prof = get_profile(profile)
     if budget < 1:

@@ -1,4 +1,8 @@
-"""The observable ceiling of 03's purchase-intent task: a forward filter over the hidden journey chain.
+"""Oracles of 03's purchase-intent task: the state oracle and the observable ceiling.
+
+:func:`intent_state_oracle` reads each user's true purchase probability on the cut-off day
+from the world's truth. :func:`observable_ceiling` is a forward filter over the hidden
+journey chain (part of :mod:`labkit.oracles`, the one home of the course's oracles).
 
 The state oracle knows each user's hidden state on the cut-off day; no model does. A model
 sees what the user did. :func:`observable_ceiling` computes, with the world's own chain
@@ -21,9 +25,19 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln, ndtr
 
-from . import schema as S
-from .world.journeys import (BROWSING, DORMANT, DWELL_MEDIANS, DWELL_SIGMA, EVENT_TYPE_PROBS, INITIAL_MIX, READY,
-                             JourneyParams, _step)
+from .. import schema as S
+from .demand import rebuild_chain
+from ..world.journeys import (
+    BROWSING,
+    DORMANT,
+    DWELL_MEDIANS,
+    DWELL_SIGMA,
+    EVENT_TYPE_PROBS,
+    INITIAL_MIX,
+    READY,
+    JourneyParams,
+    _step,
+)
 
 N_STATES = 5
 ACTIVITY_SIGMA = 0.6  # log-activity ~ N(0, 0.6) in the population model
@@ -159,7 +173,6 @@ def observable_ceiling(profile: object, seed: int, rows: pd.DataFrame, grid_poin
     Rebuilds the world's chain (same seed, no tables; quick ~2 s, cpu ~10 s) and runs the
     forward filter over every user and day.
     """
-    from .oracles import rebuild_chain
 
     for col in (S.CUTOFF, S.USER_ID):
         if col not in rows.columns:
@@ -182,3 +195,17 @@ def observable_ceiling(profile: object, seed: int, rows: pd.DataFrame, grid_poin
     if np.isnan(out).any():
         raise ValueError(f"rows: {int(np.isnan(out).sum())} rows are before the user's sign-up")
     return out
+
+
+def intent_state_oracle(truth_user_days: pd.DataFrame, labels: pd.DataFrame) -> np.ndarray:
+    """The world's ``p_purchase_next_7d`` for each (cutoff, user_id) row of ``labels`` (truth date == cut-off)."""
+    need = {S.DATE, S.USER_ID, S.P_PURCHASE_NEXT_7D}
+    if not need <= set(truth_user_days.columns):
+        raise ValueError(f"truth_user_days: expected columns {sorted(need)}, got {list(truth_user_days.columns)}")
+    truth = truth_user_days[[S.DATE, S.USER_ID, S.P_PURCHASE_NEXT_7D]].rename(columns={S.DATE: S.CUTOFF})
+    keys = [S.CUTOFF, S.USER_ID]
+    merged = labels[keys].merge(truth, on=keys, how="left", validate="1:1")
+    p = merged[S.P_PURCHASE_NEXT_7D].to_numpy(dtype=np.float64)
+    if np.isnan(p).any():
+        raise ValueError(f"{np.isnan(p).sum()} row(s) have no truth for their cut-off day")
+    return p

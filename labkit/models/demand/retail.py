@@ -6,7 +6,7 @@ what they need on a real order-line table (the cleaned, completed lines of noteb
 
 * :func:`top_products` -- the ``top_n`` products by units sold up to the end of the train
   period (never later: choosing products by their test sales would be a leak).
-* :func:`retail_products` -- a minimal product table for :class:`~labkit.models.forecast_lstm.
+* :func:`retail_products` -- a minimal product table for :class:`~labkit.models.demand.lstm.
   LSTMForecaster`: one category ("unknown": the data has none), the median unit price up
   to the end of train as base price, and the first sale day as launch date (the panel's
   ``on_sale`` flag uses the same rule: on sale from the first sale on).
@@ -27,9 +27,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import schema as S
-from ..features.common import require as _require
-from ..splits import CourseSplit, course_split
+from ... import schema as S
+from ...evaluation.forecast_metrics import forecast_table, per_horizon, seasonal_scale
+from ...features.build import demand_rows
+from ...features.demand import demand_panel, plain_calendar
+from ...frames import require as _require
+from ...splits import CourseSplit, course_split
+from .forecast import LightGBMForecaster, ensemble, moving_average, seasonal_naive
 
 NEEDED = (S.ORDER_ID, S.USER_ID, S.PRODUCT_ID, S.QUANTITY, S.UNIT_PRICE, S.TIMESTAMP)
 
@@ -72,8 +76,6 @@ def retail_demand_data(orders: pd.DataFrame, top_n: int = 50, split: CourseSplit
     and the last order (notebook 02's split on real data). The panel covers all those days
     (plain calendar); the demand rows are those of ``build_from_orders`` for these products.
     """
-    from ..features.build import demand_rows
-    from ..features.demand import demand_panel, plain_calendar
 
     _require(orders, NEEDED, "orders")
     if len(orders) == 0:
@@ -101,9 +103,7 @@ def forecast_track(orders: pd.DataFrame, top_n: int = 50, lstm_epochs: int = 3, 
     closed Saturdays, are left out), the test rows with one column per model
     (``test``), the fitted ``lightgbm`` and ``lstm``, ``split``, ``products`` and ``seconds``.
     """
-    from ..evaluation.forecast_metrics import forecast_table, per_horizon, seasonal_scale
-    from .forecast import LightGBMForecaster, ensemble, moving_average, seasonal_naive
-    from .forecast_lstm import LSTMForecaster
+    from .lstm import LSTMForecaster  # torch: loaded only when the LSTM trains
 
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()

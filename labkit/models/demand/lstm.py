@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import schema as S
-from ..splits import CourseSplit, forecast_origins
+from ... import schema as S
+from ...evaluation.forecast_metrics import wape
+from ...splits import CourseSplit, forecast_origins
 from .forecast import panel_matrix, row_index
 
 ENC_DAYS = 56
@@ -192,7 +193,6 @@ class LSTMForecaster:
         """One model trained for ``epochs`` (cosine decay to lr/20); scores ``valid`` after each epoch."""
         import torch
 
-        from ..evaluation.forecast_metrics import wape
         torch.manual_seed(seed)
         if self.threads:
             torch.set_num_threads(self.threads)

@@ -1,7 +1,8 @@
 """Record the metrics a notebook reports, and read them back for the course summary.
 
 ``runs/<profile>/metrics.json`` holds ``{key: {metric: value}}`` where ``key`` is the
-notebook's file stem (``03_lstm``) or ``<stem>:<dataset>`` for a real-data track.
+notebook's file stem (``03_lstm``) or ``<stem>:<dataset>`` for a real-data track, with
+``@seed<k>`` appended for a run of another seed than 0 (``03_lstm@seed1``).
 Introduced in 00_data_tour; every notebook ends with a call to :func:`record_metrics`.
 """
 
@@ -23,12 +24,15 @@ def metrics_path(profile: str, root: Path | None = None) -> Path:
     return runs_dir(profile, root) / METRICS_FILE
 
 
-def metric_key(notebook: str, dataset: str | None = None) -> str:
-    """``03_lstm`` for the synthetic world, ``03_lstm:online_retail`` for a real track."""
+def metric_key(notebook: str, dataset: str | None = None, seed: int = 0) -> str:
+    """``03_lstm`` for the synthetic world, ``03_lstm:online_retail`` for a real track, ``03_lstm@seed1`` for seed 1."""
     stem = Path(notebook).stem
     if not stem or not stem[:2].isdigit():
         raise ValueError(f"notebook must be a course notebook stem like '03_lstm', got {notebook!r}")
-    return stem if dataset in (None, "", "synthetic") else f"{stem}:{dataset}"
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    key = stem if dataset in (None, "", "synthetic") else f"{stem}:{dataset}"
+    return key if seed == 0 else f"{key}@seed{seed}"
 
 
 def _clean(metrics: dict[str, object]) -> dict[str, float | int]:
@@ -58,9 +62,10 @@ def record_metrics(
     profile: str,
     dataset: str | None = None,
     root: Path | None = None,
+    seed: int = 0,
 ) -> dict[str, float | int]:
-    """Merge ``metrics`` into ``runs/<profile>/metrics.json`` under the notebook's key."""
-    key = metric_key(notebook, dataset)
+    """Merge ``metrics`` into ``runs/<profile>/metrics.json`` under the notebook's key (:func:`metric_key`)."""
+    key = metric_key(notebook, dataset, seed)
     values = _clean(metrics)
     path = metrics_path(profile, root)
     data = load_metrics(profile, root)

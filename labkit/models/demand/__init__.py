@@ -1,0 +1,1 @@
+"""Demand-forecasting models (labkit.models, see its docstring for the modules)."""

@@ -1,0 +1,1 @@
+"""Purchase-intent models (labkit.models, see its docstring for the modules)."""

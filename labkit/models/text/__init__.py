@@ -1,0 +1,1 @@
+"""Text models (labkit.models, see its docstring for the modules)."""

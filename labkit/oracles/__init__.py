@@ -1,0 +1,14 @@
+"""The course's oracles, in one home: the best score the world allows, for every task.
+
+* purchase intent (03): :func:`intent_state_oracle` (the truth's purchase probability on the
+  cut-off day) and :func:`observable_ceiling` (the forward filter: the best any model that
+  sees only what users did can do);
+* demand (03, 06, 07): :func:`demand_state_oracle` (expected units given the target day's
+  true state) and :func:`forecast_oracle` (the world's simulation restarted at the origin).
+"""
+
+from .demand import demand_state_oracle, forecast_oracle, rebuild_chain, rollout_expected_units
+from .intent import intent_state_oracle, observable_ceiling
+
+__all__ = ["demand_state_oracle", "forecast_oracle", "intent_state_oracle", "observable_ceiling", "rebuild_chain",
+           "rollout_expected_units"]
