@@ -9,6 +9,9 @@
   (``$LABKIT_RUNS_DIR``), emptied at the start of every session, never to ``runs/``.
 - Tests marked ``after_notebooks`` run after every notebook, whatever the order of the paths
   on the command line.
+- The real-data companion notebooks (``01b_online_retail`` ...) are skipped, with the reason,
+  when ``$LABKIT_REAL_DATA`` is not set; ``.ci/run`` sets it and ``LABKIT_REQUIRE_REAL_DATA``,
+  so CI runs them and fails if the data is missing.
 """
 
 from __future__ import annotations
@@ -37,8 +40,19 @@ def pytest_collectstart(collector):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Run the ``after_notebooks`` tests last (a stable sort keeps every other order)."""
+    """Run the ``after_notebooks`` tests last (a stable sort keeps every other order); skip the
+    real-data companions' cells when there is no real data (and it is not required)."""
     items.sort(key=lambda item: item.get_closest_marker("after_notebooks") is not None)
+    if os.environ.get("LABKIT_REAL_DATA") or os.environ.get("LABKIT_REQUIRE_REAL_DATA"):
+        return
+    from labkit.datasets import companion_notebooks
+
+    companions = set(companion_notebooks())
+    skip = pytest.mark.skip(reason="real-data companion notebook: LABKIT_REAL_DATA not set (see data/README.md)")
+    for item in items:
+        path, _, cell = item.nodeid.partition("::")
+        if path.endswith(".ipynb") and Path(path).stem in companions:
+            item.add_marker(skip)
 
 
 def pytest_runtest_logreport(report):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .datasets.registry import DATASETS
 from .paths import artifacts_dir, relative
 
 DEFAULT_DATASET = "synthetic"
@@ -113,6 +114,19 @@ class ArtifactStore:
     def folder(self) -> Path:
         return artifacts_dir(self.profile, self.root) / f"{self.dataset}-seed{self.seed}"
 
+    def producer(self, name: str) -> str:
+        """The notebook that writes ``name`` for this store's dataset: the registry's lesson for the
+        synthetic world, the dataset's companion of the same number (``01b_online_retail``) for real data."""
+        notebook = artifact(name).notebook
+        ds = DATASETS.get(self.dataset)
+        if self.dataset == DEFAULT_DATASET or ds is None:
+            return notebook
+        return next((nb for nb in ds.notebooks if nb[:2] == notebook[:2]), notebook)
+
+    def _run_hint(self, name: str) -> str:
+        dataset = "" if self.dataset == DEFAULT_DATASET else f" (dataset {self.dataset!r})"
+        return f"run notebooks/{self.producer(name)}.ipynb with PROFILE={self.profile!r}, SEED={self.seed}{dataset}"
+
     def path(self, name: str) -> Path:
         """Where artifact ``name`` lives (its parent folder is created)."""
         path = self.folder / artifact(name).file
@@ -130,7 +144,7 @@ class ArtifactStore:
         if not path.exists():
             raise FileNotFoundError(f"{relative(path)}: record() after writing the artifact, not before")
         entries = self.manifest()
-        entries[name] = {"notebook": spec.notebook, "file": spec.file, "fingerprint": fingerprint, **details}
+        entries[name] = {"notebook": self.producer(name), "file": spec.file, "fingerprint": fingerprint, **details}
         tmp = self.folder / f"{MANIFEST}.tmp"
         tmp.write_text(json.dumps(entries, indent=1, sort_keys=True, default=str))
         tmp.replace(self.folder / MANIFEST)
@@ -146,10 +160,7 @@ class ArtifactStore:
         """The path of an artifact that must exist already; FileNotFoundError names the notebook to run."""
         path = self.path(name)
         if not path.exists():
-            spec = artifact(name)
-            raise FileNotFoundError(f"{name} for {self.key} not found ({relative(path)}): run "
-                                    f"notebooks/{spec.notebook}.ipynb with PROFILE={self.profile!r}, SEED={self.seed}"
-                                    f"{'' if self.dataset == DEFAULT_DATASET else f', DATASET={self.dataset!r}'}")
+            raise FileNotFoundError(f"{name} for {self.key} not found ({relative(path)}): {self._run_hint(name)}")
         return path
 
     def ensure(self, name: str, fingerprint: object, build: Callable[[], object], strict: bool = False,
@@ -161,12 +172,11 @@ class ArtifactStore:
         state = self.status(name, fingerprint)
         if state == "fresh":
             return self.path(name)
-        spec = artifact(name)
         if strict:
-            raise FileNotFoundError(f"{name} for {self.key}: {state}; run notebooks/{spec.notebook}.ipynb "
-                                    f"with PROFILE={self.profile!r}, SEED={self.seed} (or call without strict=True)")
+            raise FileNotFoundError(f"{name} for {self.key}: {state}; {self._run_hint(name)} "
+                                    "(or call without strict=True)")
         if verbose:
-            print(f"building {spec.notebook[:2]}'s {name} for {self.key}: {state}")
+            print(f"building {self.producer(name).split('_')[0]}'s {name} for {self.key}: {state}")
         build()
         if name not in self.manifest() or self.status(name, fingerprint) != "fresh":
             self.record(name, fingerprint)

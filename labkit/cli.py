@@ -23,7 +23,7 @@ def _world(args: argparse.Namespace) -> int:
 def _course(args: argparse.Namespace) -> int:
     only = args.only.split(",") if args.only else None
     try:
-        print(run_course(args.profile, only, args.dataset, args.data_dir, seed=args.seed))
+        print(run_course(args.profile, only, args.data_dir, seed=args.seed, real=False if args.no_real else None))
     except CourseError as err:
         print(f"course failed: {err}", file=sys.stderr)
         return 1
@@ -64,10 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("course", help="run the notebooks with papermill and print the metrics summary")
     c.add_argument("--profile", default=None, choices=sorted(PROFILES),
                    help="default: gpu when CUDA is available, else quick")
-    c.add_argument("--only", default=None, help="comma-separated notebook numbers, e.g. 01,03")
+    c.add_argument("--only", default=None, help="comma-separated notebook numbers, e.g. 01,03 (03 includes 03b, 03c) or 03b")
     c.add_argument("--seed", type=_seed, default=0, help="the world's seed, passed to every notebook as SEED")
-    c.add_argument("--dataset", default=None, help="real-data track, e.g. online_retail")
-    c.add_argument("--data-dir", default=None, help="folder with the real dataset's files")
+    c.add_argument("--data-dir", default=None,
+                   help="folder of the real datasets (default $LABKIT_REAL_DATA); with one, the real-data "
+                        "companions (01b, 03b, 03c, 04b) run too")
+    c.add_argument("--no-real", action="store_true", help="skip the real-data companions")
     c.set_defaults(func=_course)
     n = sub.add_parser("notebooks", help="re-execute the committed notebooks in place (default parameters)")
     n.add_argument("--only", default=None)

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from .recording import summary_table
+from .datasets import companion_notebooks, real_data_dir
 from .paths import relative, repo_root, runs_dir
 from .profiles import get_profile
 
@@ -24,18 +25,36 @@ class CourseError(RuntimeError):
     """A notebook failed; the message names the notebook, the cell and the partial output."""
 
 
+def _stem_number(stem: str) -> str:
+    """``03b`` of ``03b_online_retail``, ``03`` of ``03_lstm``."""
+    return stem.split("_", 1)[0]
+
+
 def notebook_paths(only: list[str] | None = None, root: Path | None = None) -> list[Path]:
-    """The course notebooks present in ``notebooks/``, in order, optionally filtered by prefix."""
+    """The course notebooks present in ``notebooks/`` (lessons and real-data companions), in order.
+
+    ``only``: notebook numbers; ``03`` selects 03 and its companions 03b, 03c; ``03b`` only 03b.
+    """
     folder = (root or repo_root()) / "notebooks"
-    found = [folder / f"{n}.ipynb" for n in NOTEBOOKS if (folder / f"{n}.ipynb").exists()]
+    known = set(NOTEBOOKS) | set(companion_notebooks())
+    found = sorted(p for p in folder.glob("*.ipynb") if p.stem in known)
     if only:
-        wanted = {o.strip()[:2] for o in only if o.strip()}
-        bad = sorted(w for w in wanted if w not in {n[:2] for n in NOTEBOOKS})
+        wanted = {o.strip() for o in only if o.strip()}
+        numbers = {_stem_number(n) for n in known}
+        bad = sorted(w for w in wanted if w not in numbers)
         if bad:
-            raise ValueError(f"--only: unknown notebook number(s) {bad}; expected some of "
-                             f"{[n[:2] for n in NOTEBOOKS]}")
-        found = [p for p in found if p.stem[:2] in wanted]
+            raise ValueError(f"--only: unknown notebook number(s) {bad}; expected some of {sorted(numbers)}")
+        found = [p for p in found if _stem_number(p.stem) in wanted or p.stem[:2] in wanted]
     return found
+
+
+def real_data_available(data_dir: str | os.PathLike | None = None) -> bool:
+    """True when a real-data folder is given or set in ``$LABKIT_REAL_DATA`` and exists."""
+    try:
+        real_data_dir(data_dir)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def notebook_parameters(path: Path) -> dict[str, object]:
@@ -105,13 +124,15 @@ def run_notebook(path: Path, out: Path, parameters: dict[str, object]) -> None:
         raise _failure(path, out, err) from err
 
 
-def run_course(profile: str | None = None, only: list[str] | None = None, dataset: str | None = None,
-               data_dir: str | None = None, seed: int = 0) -> str:
+def run_course(profile: str | None = None, only: list[str] | None = None, data_dir: str | None = None,
+               seed: int = 0, real: bool | None = None) -> str:
     """Run the notebooks into ``runs/<profile>/``; return the metrics summary table.
 
     ``seed`` goes to every notebook as ``SEED``: another seed's notebooks (``03_lstm-seed1.ipynb``),
     metrics (``03_lstm@seed1``) and artifacts (``artifacts/<profile>/synthetic-seed1``) sit
-    beside the first seed's.
+    beside the first seed's. The real-data companions (``01b_online_retail`` ...) run when a
+    real-data folder is found (``data_dir`` or ``$LABKIT_REAL_DATA``; ``real=False``: never,
+    ``real=True``: an error if there is none); otherwise each is skipped with one line.
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
@@ -119,21 +140,24 @@ def run_course(profile: str | None = None, only: list[str] | None = None, datase
 
     profile = profile or default_course_profile()
     get_profile(profile)  # validates the name
+    if real:
+        real_data_dir(data_dir)  # raises, saying how to get the files
+    with_real = real_data_available(data_dir) if real is None else real
     out_dir = runs_dir(profile)
     params: dict[str, object] = {"PROFILE": profile, "SEED": seed}
-    if dataset:
-        params["DATASET"] = dataset
     if data_dir:
         params["DATA_DIR"] = str(Path(data_dir).resolve())
     paths = notebook_paths(only)
     if not paths:
         raise ValueError("no course notebooks found to run")
+    companions = set(companion_notebooks())
     # disable=False: the course bar shows even though TQDM_DISABLE quiets bars inside notebooks
     for path in tqdm(paths, desc=f"course ({profile})", unit="notebook", disable=False):
-        if dataset and "DATASET" not in notebook_parameters(path):
-            print(f"skip {path.name}: it has no real-data track (no DATASET parameter)")
+        if path.stem in companions and not with_real:
+            print(f"skip {path.name}: real data only, and no real-data folder "
+                  f"({'real=False' if real is False else 'set LABKIT_REAL_DATA or --data-dir'})")
             continue
-        suffix = (f"-{dataset}" if dataset else "") + (f"-seed{seed}" if seed else "")
+        suffix = f"-seed{seed}" if seed else ""
         declared = notebook_parameters(path)  # course-wide values go to the notebooks that take them
         run_notebook(path, out_dir / f"{path.stem}{suffix}.ipynb", {k: v for k, v in params.items() if k in declared})
     return summary_table(profile)
@@ -155,12 +179,20 @@ def clean_notebook(path: Path) -> None:
 
 
 def refresh_notebooks(only: list[str] | None = None) -> None:
-    """Re-execute committed notebooks in place with their default parameters, then clean them."""
+    """Re-execute committed notebooks in place with their default parameters, then clean them.
+
+    The real-data companions are refreshed only when ``$LABKIT_REAL_DATA`` is set (one line
+    says which were skipped).
+    """
     import shutil
 
     os.environ.pop("LABKIT_PROFILE", None)
     scratch = runs_dir("refresh")
+    companions, with_real = set(companion_notebooks()), real_data_available()
     for path in notebook_paths(only):
+        if path.stem in companions and not with_real:
+            print(f"skip {relative(path)}: real data only; set LABKIT_REAL_DATA to refresh it", flush=True)
+            continue
         print(f"executing {relative(path)} ...", flush=True)
         out = scratch / path.name  # the committed notebook is replaced only on success
         run_notebook(path, out, {})

@@ -52,7 +52,7 @@ def test_strict_raises_with_the_producing_notebook(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"oracles/forecast_oracle for cpu/synthetic-seed3: not found; "
                                                 r"run notebooks/03_lstm.ipynb with PROFILE='cpu', SEED=3"):
         store.ensure("oracles/forecast_oracle", {}, lambda: None, strict=True)
-    with pytest.raises(FileNotFoundError, match=r"run notebooks/04_bert.ipynb .*DATASET='bitext'"):
+    with pytest.raises(FileNotFoundError, match=r"run notebooks/04b_real_texts.ipynb .*\(dataset 'bitext'\)"):
         ArtifactStore("quick", 0, "bitext", root=tmp_path).require("predictions/intent_test")
 
 

@@ -24,11 +24,13 @@ import pytest
 
 import labkit
 from labkit.course import notebook_paths
+from labkit.datasets import companion_notebooks
 
 pytestmark = [pytest.mark.notebooks, pytest.mark.after_notebooks]
 
 EXPECTED_DIR = Path(__file__).parent / "expected"
-COURSE = tuple(p.stem for p in notebook_paths())  # the committed notebooks, in course order
+COMPANIONS = companion_notebooks()  # real data only: no expected digits, their lessons are asserted below
+COURSE = tuple(p.stem for p in notebook_paths() if p.stem not in COMPANIONS)  # the synthetic lessons, in order
 
 # (family, pattern matched against the metric name, absolute tolerance). The first match wins.
 # Tolerances sit a little above the largest difference measured between this machine's run
@@ -71,15 +73,15 @@ def profile() -> str:
 def recorded(notebook_outcomes, profile):
     """The metrics a notebook recorded in this test session (skip if nbval did not run it here)."""
 
-    def get(stem: str) -> dict[str, float]:
+    def get(stem: str, key: str | None = None) -> dict[str, float]:
         if stem not in notebook_outcomes:
             pytest.skip(f"notebooks/{stem}.ipynb was not executed in this session (run `make test`)")
         outcomes = notebook_outcomes[stem]
         if not outcomes or "failed" in outcomes:
             pytest.fail(f"notebooks/{stem}.ipynb did not run through in this session ({outcomes.count('failed')} "
                         "cell(s) failed, see above): its metrics are missing or stale")
-        metrics = labkit.load_metrics(profile).get(stem)
-        assert metrics, f"notebooks/{stem}.ipynb ran but recorded no metrics under {stem!r}"
+        metrics = labkit.load_metrics(profile).get(key or stem)
+        assert metrics, f"notebooks/{stem}.ipynb ran but recorded no metrics under {key or stem!r}"
         return metrics
 
     return get
@@ -161,3 +163,37 @@ def test_04_text_orderings(recorded):
     # (0.009) and on the hard slice (inverted on quick; the prose says so).
     # support-message intent is easy for both
     assert min(m["message_intent_macro_f1_bert"], m["message_intent_macro_f1_tfidf"]) > 0.9
+
+
+# --- the real-data companions (run by nbval when $LABKIT_REAL_DATA is set; skipped otherwise) -------------
+
+
+def test_01b_every_raw_line_of_the_real_export_is_accounted_for(recorded):
+    m = recorded("01b_online_retail")
+    assert m["rows_raw"] == 541_909  # the official 2010-2011 release in ../shared/data
+    assert m["rows_clean"] + m["rows_quarantined"] == m["rows_raw"]
+    assert m["cancellations_matched"] > 5_000
+
+
+def test_03b_real_orders_features_and_models(recorded):
+    m = recorded("03b_online_retail")
+    assert m["leakage_check_passed"] == 1
+    assert 0.6 < m["baseline_intent_auc"] < 0.9
+    # the prose: LightGBM and the LSTM beat the weekly seasonal naive; both repurchase models find signal
+    assert m["demand_wape_lgbm"] < m["demand_wape_snaive"] and m["demand_wape_lstm"] < m["demand_wape_snaive"]
+    assert m["repurchase_auc_seq"] > 0.70 and m["repurchase_auc_lgbm"] > 0.70
+
+
+def test_03c_session_aggregates_reach_the_published_ceiling(recorded):
+    m = recorded("03c_online_shoppers")
+    assert m["shoppers_auc_lgbm_mean"] > 0.90 and m["shoppers_auc_mlp_mean"] > 0.88
+    assert abs(m["shoppers_auc_lgbm_mean"] - m["shoppers_auc_mlp_mean"]) < 0.02  # "within about a point"
+    assert 0 < m["shoppers_auc_lgbm_std"] < 0.03
+
+
+def test_04b_womens_reviews_with_few_labels(recorded):
+    m = recorded("04b_real_texts", "04b_real_texts:womens_reviews")
+    assert {"rating_macro_f1_bert", "rating_macro_f1_tfidf", "recommended_auc_bert", "recommended_auc_tfidf"} <= set(m)
+    assert m["recommended_auc_tfidf"] > 0.8 and m["recommended_auc_bert"] > 0.7
+    # 5-class star rating from 600 reviews: above always-5-stars (macro-F1 ~0.15), far from perfect
+    assert 0.15 < m["rating_macro_f1_tfidf"] < 0.6 and 0.15 < m["rating_macro_f1_bert"] < 0.6

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..artifacts import DEFAULT_DATASET, ArtifactStore
-from ..datasets import find_dataset_file, load_online_retail
+from ..datasets import find_dataset_file, open_dataset
 from ..profiles import Profile, get_profile
 from ..world.store import ensure_world
 from .online_retail import clean_online_retail
@@ -25,6 +25,7 @@ from .report import CleaningResult
 from .synthetic import TABLES, clean_raw_export
 
 DATASET_TABLES = {DEFAULT_DATASET: TABLES, "online_retail": ("orders",)}  # what each dataset's cleaner returns
+CLEANING_NOTEBOOK = {DEFAULT_DATASET: "01_data_cleaning", "online_retail": "01b_online_retail"}  # who saves them
 
 
 def _code_fingerprint() -> str:
@@ -91,13 +92,13 @@ def cleaned_tables(profile: str | Profile | None = None, seed: int = 0, dataset:
     if stale:
         why = states[stale[0]]
         if strict:
-            raise FileNotFoundError(f"cleaned/{stale[0]} for {store.key}: {why}; run notebooks/01_data_cleaning.ipynb "
-                                    f"with PROFILE={prof.name!r}, SEED={seed}, DATASET={dataset!r}")
+            raise FileNotFoundError(f"cleaned/{stale[0]} for {store.key}: {why}; run notebooks/"
+                                    f"{CLEANING_NOTEBOOK[dataset]}.ipynb with PROFILE={prof.name!r}, SEED={seed}")
         if verbose:
-            print(f"building 01's cleaned tables for {store.key}: {why}")
+            print(f"building {CLEANING_NOTEBOOK[dataset].split('_')[0]}'s cleaned tables for {store.key}: {why}")
         if dataset == DEFAULT_DATASET:
             results = clean_raw_export(handle)
         else:
-            results = {"orders": clean_online_retail(load_online_retail(handle, verbose=False))}
+            results = {"orders": clean_online_retail(open_dataset(dataset, data_dir, verbose=False).table("orders"))}
         save_cleaned(results, prof, seed, dataset, data_dir, handle if dataset == DEFAULT_DATASET else None)
     return {t: pd.read_parquet(store.path(f"cleaned/{t}")) for t in tables}
