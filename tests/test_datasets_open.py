@@ -1,0 +1,56 @@
+"""labkit.datasets.open: the one way in for real data, and the registry of companion notebooks."""
+
+from __future__ import annotations
+
+import pytest
+
+from labkit import cleaning, datasets
+from labkit.course import notebook_paths
+from labkit.models.text.real import TEXT_SOURCES, real_text_tasks
+
+
+def test_open_validates_the_name_against_the_registry():
+    with pytest.raises(ValueError, match=r"'nope' cannot be opened; expected one of online_retail, online_shoppers"):
+        datasets.open("nope")
+    with pytest.raises(ValueError, match=r"generated, with its truth, by labkit.ensure_world"):
+        datasets.open("synthetic")
+    assert set(datasets.readable_names()) <= set(datasets.DATASETS)
+
+
+def test_a_missing_file_names_every_path_looked_at(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no file for dataset 'online_shoppers' under .*online_shoppers_intention"):
+        datasets.open("online_shoppers", tmp_path)
+
+
+def test_every_companion_is_a_committed_notebook_and_every_real_dataset_names_its_notebooks():
+    committed = {p.stem for p in notebook_paths()}
+    assert set(datasets.companion_notebooks()) <= committed
+    for name in datasets.readable_names():
+        assert datasets.get_dataset(name).notebooks, f"{name}: no notebook teaches it"
+
+
+def test_text_sources_are_checked():
+    assert TEXT_SOURCES == ("womens_reviews", "bitext", "file")
+    with pytest.raises(ValueError, match=r"DATASET: expected one of womens_reviews, bitext, file"):
+        real_text_tasks("online_retail")
+    with pytest.raises(ValueError, match=r"text_file: the source 'file' needs TEXT_FILE"):
+        real_text_tasks("file")
+
+
+def test_strict_cleaned_tables_name_the_companion(tmp_path, monkeypatch):
+    monkeypatch.setenv("LABKIT_ROOT", str(tmp_path))
+    (tmp_path / "online_retail").mkdir()
+    (tmp_path / "online_retail" / "online_retail.csv").write_text("x\n")
+    with pytest.raises(FileNotFoundError, match=r"run notebooks/01b_online_retail.ipynb with PROFILE='quick', SEED=0"):
+        cleaning.cleaned_tables("quick", 0, "online_retail", tmp_path, strict=True)
+
+
+@pytest.mark.real_data
+def test_open_reads_each_real_dataset_into_the_course_schema(real_data):
+    for name, table, rows in (("online_retail", "orders", 541_909), ("online_shoppers", "sessions", 12_330),
+                              ("womens_reviews", "reviews", 23_486), ("bitext", "messages", 8_175)):
+        opened = datasets.open(name, real_data, verbose=False)
+        assert not opened.has_truth and opened.notebooks
+        assert len(opened.table(table)) == rows
+        with pytest.raises(ValueError, match=f"dataset '{name}' has no table 'nope'"):
+            opened.table("nope")
