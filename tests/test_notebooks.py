@@ -241,13 +241,7 @@ def test_notebook_04_on_a_learners_file(tmp_path):
     assert m["label_macro_f1_tfidf"] == 1.0 and 0 <= m["label_macro_f1_bert"] <= 1
 
 
-# Issue #15: hints and solutions still to write for these (strict: the xfail fails once they are done).
-EXERCISES_PENDING = {"02_feature_extraction", "03_lstm"}
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="#15: exercises without hints and solutions"))
-    if p.stem in EXERCISES_PENDING else p for p in COMMITTED], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.stem)
 def test_every_exercise_has_a_hint_and_a_collapsed_solution(path):
     cells = nbformat.read(path, as_version=4).cells
     exercises = [c.source for c in cells if c.cell_type == "markdown" and c.source.startswith("## Exercises")]
