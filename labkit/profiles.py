@@ -45,6 +45,8 @@ class Profile:
     bert_eval_texts: int = 600  # valid and test texts scored (a seeded stratified sample beyond it)
     bert_tune_budget: int = 1  # learning rates tried on validation per model (labkit.models.text.tasks.PRETRAINED_LRS)
     bert_curve_points: int = 1  # learning-curve sizes below the full training set (0: full size only)
+    bert_scratch_epochs: int = 4  # epochs of the same network from random weights (it wants more than fine-tuning)
+    bert_more_tasks: int = 2  # extra tasks fine-tuned after sentiment (labkit.models.text.tasks.MORE_TASKS; 0: none)
     # fusion (05) and reinforcement learning (06)
     fusion_epochs: int = 5
     rl_episodes: int = 200
@@ -82,12 +84,17 @@ class Profile:
         return {k: getattr(self, k) for k in WORLD_FIELDS}
 
 
-ZERO_OK = frozenset({"bert_curve_points"})  # int fields that may be 0; every other one must be > 0
+ZERO_OK = frozenset({"bert_curve_points", "bert_more_tasks"})  # int fields that may be 0; every other one must be > 0
 WORLD_FIELDS = ("name", "n_users", "n_products", "n_days", "start_date", "image_size")
 
 
 PROFILES: dict[str, Profile] = {
-    "quick": Profile(name="quick", n_users=4_000, n_products=40, n_days=364, lstm_hidden=32, bert_curve_points=0),
+    "quick": Profile(
+        name="quick", n_users=4_000, n_products=40, n_days=364, lstm_hidden=32, lstm_epochs=4,
+        seq_train_rows=1_000_000, seq_final_rows=1_000_000, seq_valid_rows=10_000_000,  # all rows (~79k train)
+        bert_max_texts=2_000, bert_epochs=2, bert_eval_texts=1_100, bert_curve_points=0, bert_more_tasks=0,
+        bert_scratch_epochs=2,  # as many as the fine-tune: twice would add ~100 s to 04
+    ),
     "cpu": Profile(
         name="cpu", n_users=20_000, n_products=160, n_days=728,
         lstm_epochs=3, tune_budget=3, seq_train_rows=40_000, seq_final_rows=1_000_000, seq_valid_rows=10_000_000,
@@ -102,7 +109,7 @@ PROFILES: dict[str, Profile] = {
         seq_len=128, lstm_hidden=128, lstm_epochs=10, batch_size=1024, tune_budget=6,
         seq_train_rows=200_000, seq_final_rows=10_000_000, seq_valid_rows=10_000_000,
         seq_curve_points=3, forecast_epochs=12,
-        bert_max_texts=200_000, bert_max_length=128, bert_epochs=3, bert_batch_size=128,
+        bert_max_texts=200_000, bert_max_length=128, bert_epochs=3, bert_scratch_epochs=6, bert_batch_size=128,
         bert_eval_texts=50_000, bert_tune_budget=3, bert_curve_points=4,
         fusion_epochs=20, rl_episodes=5000, bootstrap_samples=2000,
     ),

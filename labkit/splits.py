@@ -113,8 +113,31 @@ def course_split(calendar_or_dates: pd.DataFrame | pd.Series | pd.Index | np.nda
         raise ValueError(f"the data cover {n_days} days: after a warm-up of warmup_days={warmup_days}, "
                          f"{valid_days} validation and {test_days} test days only {train_days} train days "
                          f"remain (need >= 28); lower warmup_days, test_frac or valid_frac")
-    return CourseSplit(history_start=first, train_start=train_start, train_end=valid_start - DAY,
-                       valid_end=last - pd.Timedelta(days=test_days), test_end=last)
+    split = CourseSplit(history_start=first, train_start=train_start, train_end=valid_start - DAY,
+                        valid_end=last - pd.Timedelta(days=test_days), test_end=last)
+    _check_filled(split, days)
+    return split
+
+
+MIN_FILLED = 0.25  # a part whose days hold data on fewer than this share is a gap, not a period
+
+
+def _check_filled(split: CourseSplit, days: pd.DatetimeIndex) -> None:
+    """Refuse a split whose train, valid or test period is mostly empty (one mistyped far date,
+    e.g. 2099 in a 2010-2011 file, stretches the span and leaves the periods without data)."""
+    present = pd.DatetimeIndex(days.unique())
+    for part in LABELLED_PARTS:
+        start, end = split.bounds(part)
+        n = (end - start).days + 1
+        held = int(((present >= start) & (present <= end)).sum())
+        if held < MIN_FILLED * n:
+            order = present.sort_values()
+            gap = int(np.argmax(np.diff(order.asi8))) if len(order) > 1 else 0
+            raise ValueError(
+                f"the dates cannot fill the course split: the {part} period {start:%Y-%m-%d} .. {end:%Y-%m-%d} "
+                f"holds data on {held} of its {n} days. The largest gap runs from {order[gap]:%Y-%m-%d} to "
+                f"{order[min(gap + 1, len(order) - 1)]:%Y-%m-%d}; a mistyped date far from the rest? Quarantine "
+                f"such dates when cleaning (01b's date_outlier rule) or pass only the period you mean")
 
 
 def _check_part(part: str) -> None:

@@ -141,6 +141,10 @@ def test_03_purchase_intent_orderings(recorded):
     assert all(m["intent_auc_observable_ceiling"] > m[f"intent_auc_{k}"] for k in models)
     assert m["intent_auc_oracle"] > m["intent_auc_observable_ceiling"] + 0.03
     assert all(m[f"intent_auc_{k}"] > 0.65 for k in models)
+    # the prose's lesson on quick: with every training row the LSTM reaches the tuned tabular models
+    # (measured 2026-12-05: LSTM 0.732-0.733 over three model seeds, logreg 0.729, LightGBM 0.735)
+    assert m["intent_auc_lstm"] >= m["intent_auc_logreg"]
+    assert m["intent_auc_lstm"] >= m["intent_auc_lgbm"] - 0.01
 
 
 def test_03_demand_orderings(recorded):
@@ -158,11 +162,15 @@ def test_04_text_orderings(recorded):
     assert all(m["review_macro_f1_oracle"] > m[f"review_macro_f1_{k}"] + 0.1 for k in models)
     # pretraining is worth a lot: the same network from random weights is clearly below
     assert m["review_macro_f1_bert"] > m["review_macro_f1_scratch"] + 0.05
-    # Not asserted on quick: frozen embeddings below TF-IDF (the prose's cpu-profile claim; on quick the gap,
-    # 0.014, is smaller than the 0.017 that macro-F1 moved between two CPUs), fine-tuned above TF-IDF overall
-    # (0.009) and on the hard slice (inverted on quick; the prose says so).
-    # support-message intent is easy for both
-    assert min(m["message_intent_macro_f1_bert"], m["message_intent_macro_f1_tfidf"]) > 0.9
+    # where words mislead, fine-tuning wins: the hard slice (negation or contrast) by a clear margin,
+    # and overall (measured 2026-12-05 on quick: +0.10 hard, +0.09 overall; the scratch model -0.09)
+    assert m["negation_macro_f1_bert"] >= m["negation_macro_f1_tfidf"] + 0.05
+    assert m["review_macro_f1_bert"] >= m["review_macro_f1_tfidf"]
+    assert m["negation_macro_f1_bert"] > m["negation_macro_f1_scratch"]
+    # Not asserted on quick: frozen embeddings below TF-IDF (the prose's cpu-profile claim).
+    # support-message intent, where a profile runs it (cpu, gpu), is easy for both
+    if "message_intent_macro_f1_bert" in m:
+        assert min(m["message_intent_macro_f1_bert"], m["message_intent_macro_f1_tfidf"]) > 0.9
 
 
 # --- the real-data companions (run by nbval when $LABKIT_REAL_DATA is set; skipped otherwise) -------------

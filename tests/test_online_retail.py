@@ -11,6 +11,7 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -369,3 +370,111 @@ def test_real_online_retail(real_data):
     assert set(clean[S.STATUS]) == {"completed", "cancelled"}
     famous = clean.set_index(S.LINE_ID).loc[clean[S.LINE_ID][clean[S.QUANTITY] > 70_000]]
     assert len(famous) == 2 and (famous[S.STATUS] == "cancelled").all()  # 80,995 and 74,215
+
+
+def test_infinite_price_is_quarantined_with_its_own_reason(tmp_path):
+    """#16: a parquet file with UnitPrice = inf kept the line and made revenue inf."""
+    df = _raw_frame()
+    df.loc[0, "UnitPrice"] = np.inf
+    df.loc[3, "UnitPrice"] = -np.inf
+    path = tmp_path / "retail.parquet"
+    df.assign(InvoiceNo=df["InvoiceNo"].astype(str), StockCode=df["StockCode"].astype(str)).to_parquet(path)
+    result = clean_online_retail(load_online_retail(path, verbose=False))
+    result.check_accounting()
+    reasons = result.quarantine.set_index("raw_row")["reason"]
+    assert reasons[0] == "non_finite_number" and reasons[3] == "non_finite_number"
+    assert np.isfinite(result.clean[S.UNIT_PRICE]).all()
+
+
+def test_mixed_encoding_csv_is_decoded_line_by_line(tmp_path):
+    """#16: one stray latin-1 byte in a UTF-8 file turned every accent of the file into mojibake."""
+    df = _raw_frame()
+    df.loc[0, "Description"] = "CAFÉ AU LAIT MUG"
+    path = _write_csv(df, tmp_path / "retail.csv", date_format="%m/%d/%Y %H:%M")
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b"WHITE", "WHITÉ".encode("latin-1"))  # line 3 of the file: data row 1
+    path.write_bytes(b"\n".join(lines))
+    with pytest.warns(UserWarning, match="mixed encodings: utf-8, cp1252 on line 3"):
+        raw = load_online_retail(path, verbose=False)
+    assert raw["Description"].iloc[0] == "CAFÉ AU LAIT MUG"
+    assert raw["Description"].iloc[1] == "WHITÉ METAL LANTERN"
+    assert raw.attrs["encoding"] == "utf-8, cp1252 on line 3"
+
+
+def test_semicolon_csv_is_read_and_utf16_named(tmp_path):
+    df = _raw_frame()
+    path = tmp_path / "retail.csv"
+    out = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%d/%m/%Y %H:%M"))
+    out.to_csv(path, index=False, sep=";")
+    raw = load_online_retail(path, verbose=False)
+    assert len(raw) == len(LINES) and raw.attrs["separator"] == ";"
+    out.to_csv(path, index=False, encoding="utf-16")
+    with pytest.raises(ValueError, match="UTF-16"):
+        load_online_retail(path, verbose=False)
+
+
+def _dates_file(tmp_path, stamps: list[str]) -> Path:
+    df = pd.concat([_raw_frame().iloc[[0]]] * len(stamps), ignore_index=True)
+    df["InvoiceNo"] = [str(536365 + i) for i in range(len(stamps))]
+    df["InvoiceDate"] = stamps
+    path = tmp_path / "retail.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_day_first_dates_with_days_up_to_12_are_read_day_first(tmp_path):
+    """#16: a UK export of 1-12 December was read month-first (1 Dec 2009 became 12 Jan 2009)."""
+    stamps = [f"{d:02d}/12/2009 {h:02d}:00" for d in range(1, 13) for h in (9, 14)]
+    raw = load_online_retail(_dates_file(tmp_path, stamps), verbose=False)
+    assert raw["InvoiceDate"].min() == pd.Timestamp("2009-12-01 09:00")
+    assert raw["InvoiceDate"].max() == pd.Timestamp("2009-12-12 14:00")
+    assert raw.attrs["date_format"].startswith("%d/%m")
+    # the same days month-first (a US export of 1-12 January ... December) stay month-first
+    stamps = [f"12/{d:02d}/2009 {h:02d}:00" for d in range(1, 13) for h in (9, 14)]
+    raw = load_online_retail(_dates_file(tmp_path, stamps), verbose=False)
+    assert raw["InvoiceDate"].max() == pd.Timestamp("2009-12-12 14:00")
+
+
+def test_ambiguous_date_order_is_refused_and_can_be_set(tmp_path):
+    path = _dates_file(tmp_path, ["01/02/2010 10:00", "02/01/2010 11:00"])
+    with pytest.raises(ValueError, match=r"retail\.csv: column InvoiceDate: every day is <= 12.*dayfirst=True"):
+        load_online_retail(path, verbose=False)
+    raw = load_online_retail(path, dayfirst=True, verbose=False)
+    assert raw["InvoiceDate"].tolist() == [pd.Timestamp("2010-02-01 10:00"), pd.Timestamp("2010-01-02 11:00")]
+    raw = load_online_retail(path, dayfirst=False, verbose=False)
+    assert raw["InvoiceDate"].iloc[0] == pd.Timestamp("2010-01-02 10:00")
+
+
+def test_bad_date_error_names_the_bad_row(tmp_path):
+    path = _dates_file(tmp_path, ["12/1/2010 8:26", "12/13/2010 9:00", "not a date"])
+    with pytest.raises(ValueError, match=r"found 'not a date' \(raw_row 2\)"):
+        load_online_retail(path, verbose=False)
+
+
+def test_far_date_is_quarantined_and_the_split_refuses_empty_periods(tmp_path):
+    """#16: one date mistyped as 2099 passed cleaning and the split put the test period in 2081-2099."""
+    from labkit.splits import course_split
+
+    stamps = pd.date_range("2010-12-01 09:00", periods=400, freq="D")
+    df = pd.concat([_raw_frame().iloc[[0]]] * len(stamps), ignore_index=True)
+    df["InvoiceNo"] = [str(536365 + i) for i in range(len(stamps))]
+    df["InvoiceDate"] = stamps
+    df.loc[200, "InvoiceDate"] = pd.Timestamp("2099-06-01 10:00")
+    with pytest.raises(ValueError, match=r"cannot fill the course split: the train period .* largest gap runs from 2012-01-04 to 2099-06-01"):
+        course_split(df["InvoiceDate"])
+    result = clean_online_retail(df)
+    result.check_accounting()
+    assert result.quarantine.set_index("raw_row")["reason"].to_dict() == {200: "date_outlier"}
+    split = course_split(result.clean[S.TIMESTAMP])
+    assert split.test_end == pd.Timestamp("2012-01-04")
+
+
+def test_quantity_beyond_int64_is_refused_not_wrapped(tmp_path):
+    """#16: Quantity 1e20 became -9.2e18 and was quarantined as a stock adjustment."""
+    df = _raw_frame()
+    df["Quantity"] = df["Quantity"].astype("float64")
+    df.loc[3, "Quantity"] = 1e20
+    path = tmp_path / "retail.parquet"
+    df.assign(InvoiceNo=df["InvoiceNo"].astype(str), StockCode=df["StockCode"].astype(str)).to_parquet(path)
+    with pytest.raises(ValueError, match=r"column Quantity: expected whole numbers \(int64.*1e\+20 \(raw_row 3\)"):
+        load_online_retail(path, verbose=False)

@@ -32,6 +32,11 @@ PLACEHOLDER_WORDS = frozenset({"unknown", "?", "??", "???", "check", "damaged", 
 DEFAULT_MAX_QUANTITY = 10_000
 
 RULES: dict[str, str] = {
+    "non_finite_number": "UnitPrice not a finite number (inf, -inf, e.g. from a parquet file): no usable "
+                         "revenue; checked first, so no other rule sees it",
+    "date_outlier": "InvoiceDate in the future of the run, or more than a month outside the bulk of "
+                    "the file (its 0.1-99.9 % of dates): a mistyped year such as 2099, which would "
+                    "stretch the course split over empty years",
     "duplicate_line": "exact copy of an earlier line (all 8 columns equal): a double export, "
                       "not a second purchase; the first copy is kept",
     "non_product_code": "StockCode of a service line (POST, DOT, M, D, S, B, C2, CRUK, PADS, "
@@ -67,6 +72,21 @@ def _check_input(raw: pd.DataFrame, needs_raw_row: bool = False) -> None:
 def cancellation_lines(raw: pd.DataFrame) -> pd.Series:
     """Lines of a cancellation invoice (InvoiceNo starting with 'C')."""
     return raw["InvoiceNo"].astype("str").str.upper().str.startswith("C").fillna(False).astype(bool)
+
+
+def non_finite_numbers(raw: pd.DataFrame) -> pd.Series:
+    """Lines whose UnitPrice is inf or -inf (the loader already refuses missing values)."""
+    return pd.Series(~np.isfinite(raw["UnitPrice"].to_numpy(dtype=np.float64)), index=raw.index)
+
+
+def date_outliers(raw: pd.DataFrame, margin_days: int = 31, now: pd.Timestamp | None = None) -> pd.Series:
+    """Lines dated after ``now`` (default: the time of the run) or more than ``margin_days``
+    outside the 0.1-99.9 % quantiles of the file's dates."""
+    when = pd.to_datetime(raw["InvoiceDate"])
+    lo, hi = when.quantile(0.001), when.quantile(0.999)
+    margin = pd.Timedelta(days=margin_days)
+    now = pd.Timestamp.now() if now is None else pd.Timestamp(now)
+    return ((when < lo - margin) | (when > hi + margin) | (when > now)).fillna(False).astype(bool)
 
 
 def duplicate_lines(raw: pd.DataFrame) -> pd.Series:
@@ -169,6 +189,8 @@ def clean_online_retail(raw: pd.DataFrame, *, keep_guests: bool = False,
     def flag(mask: pd.Series, rule: str) -> None:
         reason[mask.to_numpy(dtype=bool) & reason.isna().to_numpy()] = rule
 
+    flag(non_finite_numbers(df), "non_finite_number")
+    flag(date_outliers(df), "date_outlier")
     flag(duplicate_lines(df), "duplicate_line")
     flag(non_product_codes(df), "non_product_code")
     flag(inventory_adjustments(df), "inventory_adjustment")

@@ -14,6 +14,7 @@ import gzip
 import io
 import os
 import re
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -32,7 +33,6 @@ _ALIASES = {"invoiceno": "InvoiceNo", "invoice": "InvoiceNo", "stockcode": "Stoc
             "description": "Description", "quantity": "Quantity", "invoicedate": "InvoiceDate",
             "unitprice": "UnitPrice", "price": "UnitPrice", "customerid": "CustomerID",
             "country": "Country"}
-_ENCODINGS = ("utf-8-sig", "cp1252")  # UCI CSV copies are often latin-1/cp1252
 _DATE_FORMATS = ("ISO8601", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S")
 
 
@@ -43,7 +43,9 @@ def _as_number(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s.astype("str").str.strip(), errors="coerce")
 
 
-_WHOLE = pa.Check(lambda s: (_as_number(s) % 1 == 0) | s.isna(), name="whole_numbers")
+_INT64_SAFE = 2.0 ** 53  # whole numbers a float64 holds exactly, far inside int64 (1e20 used to wrap to -9.2e18)
+_WHOLE = pa.Check(lambda s: ((_as_number(s) % 1 == 0) & (_as_number(s).abs() < _INT64_SAFE)) | s.isna(),
+                  name="whole_numbers")
 _NUMBER = pa.Check(lambda s: _as_number(s).notna() | s.isna(), name="numbers")
 
 # Why pandera: the expected raw table is declared once, next to the loader, instead of a
@@ -78,7 +80,7 @@ RAW_SCHEMA = pa.DataFrameSchema(
     ordered=True,
     name="online_retail raw",
 )
-_EXPECTED = {"Quantity": "whole numbers (int64)", "UnitPrice": "numbers (float64)",
+_EXPECTED = {"Quantity": "whole numbers (int64, below 2**53 in size)", "UnitPrice": "numbers (float64)",
              "InvoiceDate": "date-times", "InvoiceNo": "text", "StockCode": "text",
              "Description": "text", "CustomerID": "text", "Country": "text", RAW_ROW: "row numbers"}
 
@@ -88,16 +90,45 @@ def _fail(path: Path, message: str) -> ValueError:
 
 
 def _decode(path: Path, data: bytes) -> tuple[str, str]:
-    """Text of a CSV file and the encoding that worked (UTF-8 first, then cp1252)."""
+    """Text of a CSV file and the encoding used: UTF-8, cp1252, or both line by line.
+
+    A file that is UTF-8 except for a few stray cp1252/latin-1 bytes (a line pasted from
+    another export) is decoded line by line, so its UTF-8 accents stay intact; the encoding
+    then reads ``"utf-8, cp1252 on lines 5, 17"`` (1-based file lines) and a warning says so.
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 1 and b"\x00" in data[:2]):
+        raise _fail(path, "UTF-16 text (byte-order mark or NUL bytes); re-save it as UTF-8 CSV "
+                          "(in Excel: 'CSV UTF-8'; or iconv -f UTF-16 -t UTF-8)")
     if b"\x00" in data[:65536]:
         raise _fail(path, "binary content (NUL bytes), not a CSV text file; corrupt or another format?")
-    for encoding in _ENCODINGS:
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    lines = data.split(b"\n")
+    utf8_accents, fallback, out = 0, [], []
+    offset = 0
+    for i, line in enumerate(lines):
         try:
-            return data.decode(encoding), encoding.replace("-sig", "")
-        except UnicodeDecodeError as err:
-            last = err
-    raise _fail(path, f"undecodable bytes: neither UTF-8 nor cp1252/latin-1 "
-                      f"(byte 0x{data[last.start]:02x} at offset {last.start}); re-export the file as UTF-8 CSV")
+            text = line.decode("utf-8-sig" if i == 0 else "utf-8")
+            utf8_accents += any(ord(c) > 127 for c in text)
+        except UnicodeDecodeError:
+            try:
+                text = line.decode("cp1252")
+            except UnicodeDecodeError as err:
+                raise _fail(path, f"undecodable bytes: neither UTF-8 nor cp1252/latin-1 (byte "
+                                  f"0x{line[err.start]:02x} at offset {offset + err.start}, line {i + 1}); "
+                                  f"re-export the file as UTF-8 CSV") from None
+            fallback.append(i + 1)
+        out.append(text)
+        offset += len(line) + 1
+    if not utf8_accents:  # no UTF-8 accent anywhere: the whole file is cp1252 (the usual UCI copies)
+        return data.decode("cp1252"), "cp1252"
+    shown = ", ".join(map(str, fallback[:10])) + (f" and {len(fallback) - 10} more" if len(fallback) > 10 else "")
+    encoding = f"utf-8, cp1252 on line{'s' if len(fallback) > 1 else ''} {shown}"
+    warnings.warn(f"{path.name}: mixed encodings: {encoding} (each line decoded on its own; check those lines)",
+                  stacklevel=3)
+    return "\n".join(out), encoding
 
 
 def _read_csv(path: Path) -> tuple[list[tuple[str, pd.DataFrame]], dict]:
@@ -108,11 +139,14 @@ def _read_csv(path: Path) -> tuple[list[tuple[str, pd.DataFrame]], dict]:
     if not data.strip():
         raise _fail(path, "empty file; expected a header line and invoice lines")
     text, encoding = _decode(path, data)
+    header = text.split("\n", 1)[0]
+    sep = max((",", ";", "\t"), key=header.count)  # the separator the header line uses most
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise _fail(path, f"not a readable CSV file ({err})") from err
-    return [("", frame)], {"encoding": encoding}
+        raise _fail(path, f"not a readable CSV file with separator {sep!r} (the one its header line uses "
+                          f"most) ({err})") from err
+    return [("", frame)], {"encoding": encoding, **({"separator": sep} if sep != "," else {})}
 
 
 def _read_xlsx(path: Path) -> tuple[list[tuple[str, pd.DataFrame]], dict]:
@@ -168,20 +202,51 @@ def _id_strings(s: pd.Series, strip_dot_zero: bool = False) -> pd.Series:
     return out.str.replace(r"^(\d+)\.0+$", r"\1", regex=True) if strip_dot_zero else out
 
 
-def _parse_dates(path: Path, s: pd.Series) -> tuple[pd.Series, str]:
-    """InvoiceDate as datetime64, trying ISO and the d/m vs m/d forms of the CSV copies."""
+def _parse_dates(path: Path, s: pd.Series, dayfirst: bool | None = None) -> tuple[pd.Series, str]:
+    """InvoiceDate as datetime64: ISO, or the m/d/Y and d/m/Y forms of the CSV copies.
+
+    When every day is <= 12 both slash orders parse. The order is then taken from the whole
+    column: a shop sells on most days, so the reading whose dates fill their span densely
+    wins (1-12 December read month-first becomes one day in each month of a year); a column
+    that neither reading explains clearly is refused, asking for ``dayfirst``.
+    """
     if pd.api.types.is_datetime64_any_dtype(s):
         return s, "datetime"
     text = s.astype("str")
-    for fmt in _DATE_FORMATS:
+    orders = {False: _DATE_FORMATS[1::2], True: _DATE_FORMATS[2::2]}  # month-first, day-first
+    fits: dict[bool, tuple[pd.Series, str]] = {}
+    for first in ([dayfirst] if dayfirst is not None else [False, True]):
+        for fmt in orders[first]:
+            try:
+                fits[first] = pd.to_datetime(text, format=fmt), fmt
+                break
+            except (ValueError, TypeError):
+                continue
+    if not fits:
         try:
-            return pd.to_datetime(text, format=fmt), fmt
+            return pd.to_datetime(text, format="ISO8601"), "ISO8601"
         except (ValueError, TypeError):
-            continue
-    bad = pd.to_datetime(text, format="ISO8601", errors="coerce").isna() & text.notna()
-    example = text[bad].iloc[0] if bad.any() else "?"
-    raise _fail(path, f"column InvoiceDate: expected date-times like '2010-12-01 08:26:00' or "
-                      f"'12/1/2010 8:26', found {example!r} (raw_row {bad.idxmax() if bad.any() else '?'})")
+            pass
+    if len(fits) == 1:
+        return next(iter(fits.values()))
+    if len(fits) == 2:
+        density = {k: v.dt.normalize().nunique() / ((v.max() - v.min()).days + 1) for k, (v, _) in fits.items()}
+        if max(density.values()) >= 3 * min(density.values()):
+            return fits[max(density, key=density.get)]
+        raise _fail(path, f"column InvoiceDate: every day is <= 12, so {text.iloc[0]!r} reads as "
+                          f"{fits[False][0].iloc[0]:%d %b %Y} (month first) or {fits[True][0].iloc[0]:%d %b %Y} "
+                          f"(day first), and the column does not tell which; pass dayfirst=True (d/m/Y, "
+                          f"e.g. UK exports) or dayfirst=False (m/d/Y) to load_online_retail")
+    order = {None: "", True: " day first (dayfirst=True)", False: " month first (dayfirst=False)"}[dayfirst]
+    forms = [f for f in (_DATE_FORMATS if dayfirst is None else orders[dayfirst])]
+    for fmt in forms:  # name the first value the expected forms cannot read
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        if parsed.notna().any():
+            break
+    bad = parsed.isna().to_numpy()
+    row = int(np.argmax(bad)) if bad.any() else 0
+    raise _fail(path, f"column InvoiceDate: expected date-times{order} like '2010-12-01 08:26:00' or "
+                      f"'12/1/2010 8:26', found {text.iloc[row]!r} (raw_row {row})")
 
 
 def _schema_message(path: Path, err: pandera.errors.SchemaErrors) -> str:
@@ -204,12 +269,14 @@ def _schema_message(path: Path, err: pandera.errors.SchemaErrors) -> str:
     return f"{path.name}: the file does not match the Online Retail schema:\n  " + "\n  ".join(lines)
 
 
-def load_online_retail(path_or_dir: str | os.PathLike, *, verbose: bool = True) -> pd.DataFrame:
+def load_online_retail(path_or_dir: str | os.PathLike, *, dayfirst: bool | None = None,
+                       verbose: bool = True) -> pd.DataFrame:
     """Read an Online Retail file (or find it in a data folder) as the canonical raw table.
 
     Returns :data:`RAW_COLUMNS` plus ``raw_row`` (0-based data-row number in the file,
     continuing across the sheets of an .xlsx), validated with :data:`RAW_SCHEMA`.
-    ``df.attrs`` records the file, format, encoding (CSV) and sheets. Raises
+    ``df.attrs`` records the file, format, encoding (CSV), date format and sheets. Text dates
+    with slashes are read month-first or day-first as the column shows; ``dayfirst`` forces one. Raises
     ``FileNotFoundError`` for a missing file and ``ValueError`` naming the file, column and
     what was expected for an empty, corrupt, undecodable or mis-typed file. Reading the
     official .xlsx takes a minute or two; convert it once to parquet to re-read in a second.
@@ -232,7 +299,7 @@ def load_online_retail(path_or_dir: str | os.PathLike, *, verbose: bool = True) 
     raw["CustomerID"] = _id_strings(raw["CustomerID"], strip_dot_zero=True)
     for col in ("Description", "Country"):
         raw[col] = raw[col].astype("str")
-    raw["InvoiceDate"], info["date_format"] = _parse_dates(path, raw["InvoiceDate"])
+    raw["InvoiceDate"], info["date_format"] = _parse_dates(path, raw["InvoiceDate"], dayfirst)
     raw[RAW_ROW] = np.arange(len(raw), dtype=np.int64)
     try:
         VALUES_SCHEMA.validate(raw, lazy=True)

@@ -140,7 +140,7 @@ def sequence_configs(profile: object, budget: int = 5, max_train_rows: int | Non
         raise ValueError(f"budget must be >= 1, got {budget}")
     base = {"epochs": prof.lstm_epochs, "batch_size": prof.batch_size, "max_train_rows": max_train_rows,
             "max_valid_rows": prof.seq_valid_rows, "last_events": last_events}
-    variants = [{}, {"lr": 4e-3}, {"lr": 1e-3}, {"dropout": 0.3, "weight_decay": 1e-4}, {"lr": 4e-3, "dropout": 0.3},
+    variants = [{}, {"lr": 1e-3}, {"lr": 4e-3}, {"dropout": 0.3, "weight_decay": 1e-4}, {"lr": 4e-3, "dropout": 0.3},
                 {"lr": 2e-3, "weight_decay": 1e-3}]
     return [SeqConfig(**base, **v) for v in (variants * (budget // len(variants) + 1))[:budget]]
 

@@ -7,6 +7,7 @@
   sentiment or 5-class rating, with the world's negation / contrast flags and the
   noise-free rating as the oracle) and support messages (8 intents); the part follows
   the course-wide time split.
+* :func:`more_task` -- 04's extra tasks (:data:`MORE_TASKS`), as many as ``profile.bert_more_tasks``.
 * :func:`womens_task`, :func:`bitext_task` -- the real tracks (seeded stratified parts).
 * :func:`subsample` -- a seeded, stratified cap on the rows of each part (the profiles' budget).
 * :func:`tune_fine_tune` -- fine-tune one model per learning rate and keep the best on
@@ -123,6 +124,18 @@ def message_task(profile: object = None, seed: int = 0) -> TextTask:
     df = msgs.assign(**{LABEL: msgs[S.INTENT_ID].astype(np.int64)})
     return TextTask("messages:intent", tuple(S.INTENTS),
                     df[[S.MESSAGE_ID, S.TIMESTAMP, S.TEXT, S.INTENT, LABEL, S.PART]].reset_index(drop=True))
+
+
+MORE_TASKS = ("rating", "message_intent")  # 04's extra tasks; a profile runs the first bert_more_tasks of them
+
+
+def more_task(name: str, profile: object = None, seed: int = 0) -> TextTask:
+    """One of 04's extra tasks (:data:`MORE_TASKS`): the 5-class rating or the 8 support-message intents."""
+    if name == "rating":
+        return review_task(profile, seed, "rating")
+    if name == "message_intent":
+        return message_task(profile, seed)
+    raise ValueError(f"task: expected one of {MORE_TASKS}, got {name!r}")
 
 
 def womens_task(data_dir: object = None, target: str = "rating", seed: int = 0, verbose: bool = True) -> TextTask:
