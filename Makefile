@@ -5,6 +5,7 @@
 #   make test-notebooks  only the notebook part (nbval + the lesson tests), e.g. with VARIANT=avx2
 #   make expected-metrics  write tests/expected/quick_metrics.json from runs/quick (after make notebooks)
 #   make course      run the whole course (PROFILE=quick|cpu|gpu, SEED=n; default: the CLI decides)
+#   make results     write results/<profile>.md from that course run (PROFILE defaults to cpu)
 #   make notebooks   re-execute the committed notebooks in place
 #   make lab         JupyterLab on notebooks/
 #   make world       generate a synthetic world (PROFILE defaults to quick)
@@ -62,7 +63,7 @@ TEST_ENV = $(CACHE_ENV) $(OFFLINE_ENV) $(QUIET_ENV) $(VARIANT_ENV)
 NBVAL = --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 RUN_ENV = $(CACHE_ENV) $(OFFLINE_ENV) $(QUIET_ENV)
 
-.PHONY: setup course test test-notebooks expected-metrics lab notebooks world bench lock clean distclean
+.PHONY: setup course results test test-notebooks expected-metrics lab notebooks world bench lock clean distclean
 
 setup: $(STAMP)
 
@@ -79,6 +80,10 @@ $(STAMP): requirements.lock pyproject.toml | $(PYTHON)
 
 course: setup
 	env $(RUN_ENV) $(PYTHON) -m labkit course $(if $(PROFILE),--profile $(PROFILE)) $(if $(SEED),--seed $(SEED))
+
+# results/<profile>.md: the run times and metrics of `make course PROFILE=...` (the tables the prose cites)
+results: setup
+	env $(RUN_ENV) $(PYTHON) -m labkit results --profile $(or $(PROFILE),cpu)
 
 # nbval --nbval-lax: every cell runs; only cells tagged nbval-check-output are compared digit
 # by digit (deterministic outputs); tests/test_lessons.py checks the recorded model results.

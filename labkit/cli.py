@@ -1,4 +1,4 @@
-"""Command line: ``python -m labkit world|course|notebooks`` (see README)."""
+"""Command line: ``python -m labkit world|course|notebooks|results`` (see README)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def _world(args: argparse.Namespace) -> int:
 def _course(args: argparse.Namespace) -> int:
     only = args.only.split(",") if args.only else None
     try:
-        print(run_course(args.profile, only, args.data_dir, seed=args.seed, real=False if args.no_real else None))
+        print(run_course(args.profile, only, args.data_dir, seed=args.seed, real=False if args.no_real else None,
+                         params=args.param))
     except CourseError as err:
         print(f"course failed: {err}", file=sys.stderr)
         return 1
@@ -39,6 +40,18 @@ def _notebooks(args: argparse.Namespace) -> int:
     except CourseError as err:
         print(f"notebook refresh failed: {err}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _results(args: argparse.Namespace) -> int:
+    from .results import write_results
+
+    try:
+        out = write_results(args.profile)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {relative(out)}")
     return 0
 
 
@@ -70,9 +83,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="folder of the real datasets (default $LABKIT_REAL_DATA); with one, the real-data "
                         "companions (01b, 03b, 03c, 04b) run too")
     c.add_argument("--no-real", action="store_true", help="skip the real-data companions")
+    c.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"), default=None,
+                   help="a notebook parameter for every notebook that declares it (repeatable), e.g. "
+                        "--only 04b -p DATASET file -p TEXT_FILE mine.csv -p LABEL_COL tag")
     c.set_defaults(func=_course)
     n = sub.add_parser("notebooks", help="re-execute the committed notebooks in place (default parameters)")
     n.add_argument("--only", default=None)
     n.set_defaults(func=_notebooks)
+    r = sub.add_parser("results", help="write results/<profile>.md from that profile's course run")
+    r.add_argument("--profile", default="cpu", choices=sorted(PROFILES))
+    r.set_defaults(func=_results)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -124,8 +124,24 @@ def run_notebook(path: Path, out: Path, parameters: dict[str, object]) -> None:
         raise _failure(path, out, err) from err
 
 
+def notebook_overrides(pairs: list[tuple[str, str]] | None, paths: list[Path]) -> dict[str, object]:
+    """``-p NAME VALUE`` pairs as notebook parameters: each value read as a Python literal
+    (``3000``, ``None``, ``True``, ``'x'``) or else kept as text; each NAME must be declared
+    by one of ``paths`` (``ValueError`` otherwise, listing what they declare)."""
+    declared = {name for path in paths for name in notebook_parameters(path)}
+    out: dict[str, object] = {}
+    for name, text in pairs or []:
+        if name not in declared:
+            raise ValueError(f"-p {name}: no notebook of this run declares it; expected one of {sorted(declared)}")
+        try:
+            out[name] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            out[name] = text
+    return out
+
+
 def run_course(profile: str | None = None, only: list[str] | None = None, data_dir: str | None = None,
-               seed: int = 0, real: bool | None = None) -> str:
+               seed: int = 0, real: bool | None = None, params: list[tuple[str, str]] | None = None) -> str:
     """Run the notebooks into ``runs/<profile>/``; return the metrics summary table.
 
     ``seed`` goes to every notebook as ``SEED``: another seed's notebooks (``03_lstm-seed1.ipynb``),
@@ -133,6 +149,9 @@ def run_course(profile: str | None = None, only: list[str] | None = None, data_d
     beside the first seed's. The real-data companions (``01b_online_retail`` ...) run when a
     real-data folder is found (``data_dir`` or ``$LABKIT_REAL_DATA``; ``real=False``: never,
     ``real=True``: an error if there is none); otherwise each is skipped with one line.
+    ``params``: ``(NAME, VALUE)`` pairs passed to every notebook that declares NAME
+    (:func:`notebook_overrides`), e.g. 04b's ``DATASET``/``TEXT_FILE`` for a learner's own file
+    (which runs without a real-data folder).
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
@@ -144,12 +163,14 @@ def run_course(profile: str | None = None, only: list[str] | None = None, data_d
         real_data_dir(data_dir)  # raises, saying how to get the files
     with_real = real_data_available(data_dir) if real is None else real
     out_dir = runs_dir(profile)
-    params: dict[str, object] = {"PROFILE": profile, "SEED": seed}
+    values: dict[str, object] = {"PROFILE": profile, "SEED": seed}
     if data_dir:
-        params["DATA_DIR"] = str(Path(data_dir).resolve())
+        values["DATA_DIR"] = str(Path(data_dir).resolve())
     paths = notebook_paths(only)
     if not paths:
         raise ValueError("no course notebooks found to run")
+    values.update(notebook_overrides(params, paths))
+    with_real = with_real or (real is None and values.get("DATASET") == "file")  # a learner's own file: no folder
     companions = set(companion_notebooks())
     # disable=False: the course bar shows even though TQDM_DISABLE quiets bars inside notebooks
     for path in tqdm(paths, desc=f"course ({profile})", unit="notebook", disable=False):
@@ -159,7 +180,7 @@ def run_course(profile: str | None = None, only: list[str] | None = None, data_d
             continue
         suffix = f"-seed{seed}" if seed else ""
         declared = notebook_parameters(path)  # course-wide values go to the notebooks that take them
-        run_notebook(path, out_dir / f"{path.stem}{suffix}.ipynb", {k: v for k, v in params.items() if k in declared})
+        run_notebook(path, out_dir / f"{path.stem}{suffix}.ipynb", {k: v for k, v in values.items() if k in declared})
     return summary_table(profile)
 
 

@@ -9,6 +9,7 @@ import ast
 import importlib
 import inspect
 import json
+import os
 import re
 import subprocess
 import sys
@@ -233,12 +234,22 @@ def test_notebook_04_on_a_learners_file(tmp_path):
     rows = [(" ".join(rng.choice(words[lab], 3)) + " item", lab) for lab in ["good", "bad"] * 60]
     path = tmp_path / "mine.csv"
     path.write_text("body,tag\n" + "\n".join(f"{t},{lab}" for t, lab in rows) + "\n")
-    out = tmp_path / "04b_real_texts-file.ipynb"
-    run_notebook(ROOT / "notebooks" / "04b_real_texts.ipynb", out,
-                 {"PROFILE": "quick", "DATASET": "file", "TEXT_FILE": str(path), "TEXT_COL": "body",
-                  "LABEL_COL": "tag", "MAX_TEXTS": 60, "EPOCHS": 1, "EVAL_TEXTS": 60})
-    m = labkit.load_metrics("quick")["04b_real_texts:file"]
+    # the command data/README.md documents, without any real-data folder
+    env = {k: v for k, v in os.environ.items() if k != "LABKIT_REAL_DATA"}
+    done = subprocess.run([sys.executable, "-m", "labkit", "course", "--profile", "quick", "--only", "04b",
+                           "-p", "DATASET", "file", "-p", "TEXT_FILE", str(path), "-p", "TEXT_COL", "body",
+                           "-p", "LABEL_COL", "tag", "-p", "MAX_TEXTS", "60", "-p", "EPOCHS", "1",
+                           "-p", "EVAL_TEXTS", "60"], capture_output=True, text=True, timeout=900, cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "04b_real_texts:file-mine" in done.stdout  # the summary, under the file's own key
+    m = labkit.load_metrics("quick")["04b_real_texts:file-mine"]
     assert m["label_macro_f1_tfidf"] == 1.0 and 0 <= m["label_macro_f1_bert"] <= 1
+    assert 0 < m["text_dup_share_across_parts"] < 1  # 3 words of 4 per text: some texts repeat
+    printed = "".join(o.get("text", "") for c in nbformat.read(runs_dir("quick") / "04b_real_texts.ipynb", 4).cells
+                      if c.cell_type == "code" for o in c.outputs)
+    assert "rows moved so that each text keeps to one part" in printed
+    with pytest.raises(ValueError, match="-p TEXT_FILES: no notebook of this run declares it"):
+        run_course("quick", ["04b"], params=[("TEXT_FILES", "x.csv")])
 
 
 @pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.stem)

@@ -478,3 +478,18 @@ def test_quantity_beyond_int64_is_refused_not_wrapped(tmp_path):
     df.assign(InvoiceNo=df["InvoiceNo"].astype(str), StockCode=df["StockCode"].astype(str)).to_parquet(path)
     with pytest.raises(ValueError, match=r"column Quantity: expected whole numbers \(int64.*1e\+20 \(raw_row 3\)"):
         load_online_retail(path, verbose=False)
+
+
+def test_cleaner_names_a_column_of_the_wrong_type():
+    """A table built by hand (not by the loader) with text quantities or text dates: a message, not a TypeError."""
+    from labkit.cleaning.online_retail import clean_online_retail
+
+    raw = pd.DataFrame({"InvoiceNo": ["1", "2"], "StockCode": ["A", "B"], "Description": ["x", "y"],
+                        "Quantity": ["3", "three"], "InvoiceDate": pd.to_datetime(["2011-01-01", "2011-01-02"]),
+                        "UnitPrice": [1.0, 2.0], "CustomerID": ["1", "2"], "Country": ["UK", "UK"], "raw_row": [0, 1]})
+    with pytest.raises(ValueError, match=r"column 'Quantity' must be a numeric column.*'three' at row 1"):
+        clean_online_retail(raw)
+    raw["Quantity"] = [3, 4]
+    raw["InvoiceDate"] = ["2011-01-01", "2011-01-02"]
+    with pytest.raises(ValueError, match="column 'InvoiceDate' must be a datetime column"):
+        clean_online_retail(raw)

@@ -103,15 +103,25 @@ def test_compare_adds_oracle_row(reviews):
     assert list(table.index) == ["uniform", "oracle"] and table.loc["oracle", "macro_f1"] > 0.7
 
 
-def test_tune_fine_tune_keeps_best_learning_rate():
+def test_tune_fine_tune_keeps_best_learning_rate(tmp_path):
     pos = ["love this dress", "great fit and lovely colour", "really happy with it", "beautiful and comfortable"]
     neg = ["awful quality", "terrible fit, sending it back", "not happy at all", "cheap fabric and ugly"]
     texts = [(pos if i % 2 else neg)[(i // 2) % 4] for i in range(48)]
     parts = ["train"] * 32 + ["valid"] * 8 + ["test"] * 8
     task = T.TextTask("tiny", ("neg", "pos"), pd.DataFrame({S.TEXT: texts, T.LABEL: [i % 2 for i in range(48)],
                                                            S.PART: parts}))
-    model, tok, trials = T.tune_fine_tune(task, [1e-6, 3e-4], epochs=2, max_length=16, batch_size=16)
+    model, tok, trials = T.tune_fine_tune(task, [1e-6, 3e-4], epochs=2, max_length=16, batch_size=16,
+                                          log_dir=tmp_path / "tb")
     assert trials["lr"].tolist() == [1e-6, 3e-4] and trials["train_texts"].tolist() == [32, 32]
+    from labkit.training import tensorboard_scalars
+
+    logged = tensorboard_scalars(tmp_path / "tb" / "lr0.0003")  # one folder per learning rate
+    assert sorted((tmp_path / "tb").iterdir()) == [tmp_path / "tb" / "lr0.0003", tmp_path / "tb" / "lr1e-06"]
+    assert logged["eval/loss"].dropna().index.tolist() == [2, 4]  # 2 steps per epoch, evaluated after each epoch
+    assert logged["train/loss"].notna().sum() == 4  # every 5 % of 4 steps: every step
+    hist = trials.attrs["history"]
+    assert hist["train_loss"].tolist() == pytest.approx(
+        [logged["train/loss"].loc[[1, 2]].mean(), logged["train/loss"].loc[[3, 4]].mean()], rel=1e-6)
     best = trials.loc[trials["valid_macro_f1"].idxmax()]
     assert best["lr"] == 3e-4 and best["valid_macro_f1"] == 1.0  # a near-zero rate cannot learn in 2 epochs
     assert list(trials.attrs["history"]["epoch"]) == [1, 2]
@@ -128,12 +138,64 @@ def test_curve_sizes():
 
 
 def test_file_task(tmp_path):
+    from labkit.models.text import real as R
+
     path = tmp_path / "mine.csv"
     pd.DataFrame({"body": [f"text number {i}" for i in range(40)], "tag": ["x", "y"] * 20}).to_csv(path, index=False)
-    task = T.file_task(path, "body", "tag", verbose=False)
+    task = R.file_task(path, "body", "tag", verbose=False)
     assert task.classes == ("x", "y") and set(task.frame[S.PART]) == {"train", "valid", "test"}
+    assert task.frame.attrs["dup_share_across_parts"] == 0 and task.frame.attrs["moved_duplicates"] == 0
     with pytest.raises(ValueError, match="mine.csv: missing column"):
-        T.file_task(path, "text", "tag", verbose=False)
+        R.file_task(path, "text", "tag", verbose=False)
+    assert R.metrics_dataset("file", path) == "file-mine" and R.metrics_dataset("bitext") == "bitext"
+    assert R.metrics_dataset("file", "my reviews (v2).csv.gz") == "file-my_reviews_v2"
+
+
+def test_file_task_keeps_duplicate_texts_in_one_part(tmp_path, capsys):
+    """A file whose texts repeat (a public review file: 79 % of test texts were in training): by default every
+    copy of a text goes to one part; the share a plain split would have leaked is kept and printed."""
+    from labkit.models.text import real as R
+
+    texts = [f"review {i % 50}" for i in range(200)]  # each text 4 times
+    texts[:4] = ["Review 0", "review  0", " REVIEW 0 ", "review 0"]  # the same after normalisation
+    path = tmp_path / "dups.csv"
+    pd.DataFrame({"text": texts, "label": [("a", "b")[(i % 50) % 2] for i in range(200)]}).to_csv(path, index=False)
+    plain = R.file_task(path, verbose=False, group_duplicates=False)
+    leak = plain.frame.attrs["dup_share_across_parts"]
+    assert leak > 0.9  # nearly every held-out text has a copy in train under a plain split
+    task = R.file_task(path, verbose=True)
+    out = capsys.readouterr().out
+    assert f"{leak:.1%} of the valid and test texts also occur in train" in out and "rows moved" in out
+    norm = task.frame[S.TEXT].str.lower().str.split().str.join(" ")
+    assert (task.frame.groupby(norm)[S.PART].nunique() == 1).all()  # every text in one part
+    assert task.frame.attrs["dup_share_across_parts"] == pytest.approx(leak)  # the share before grouping
+    assert len(task.frame) == 200  # nothing dropped: copies moved, not removed
+    two = tmp_path / "two.csv"
+    pd.DataFrame({"text": ["love it", "broke"] * 30, "label": ["good", "bad"] * 30}).to_csv(two, index=False)
+    with pytest.raises(ValueError, match=r"two.csv: part\(s\) .* empty .* only 2 distinct .* GROUP_DUPLICATES"):
+        R.file_task(two, verbose=False)
+
+
+def test_file_task_small_files_and_empty_texts_get_clear_errors(tmp_path):
+    from labkit.models.text import real as R
+
+    rare = tmp_path / "rare.csv"
+    pd.DataFrame({"text": [f"t{i}" for i in range(31)], "label": ["a"] * 30 + ["b"]}).to_csv(rare, index=False)
+    with pytest.raises(ValueError, match=r"rare.csv: label\(s\) with fewer than 3 examples \{'1': 1\}"):
+        R.file_task(rare, verbose=False)
+    tiny = tmp_path / "tiny.csv"
+    pd.DataFrame({"text": [f"t{i}" for i in range(12)], "label": list("abcd") * 3}).to_csv(tiny, index=False)
+    with pytest.raises(ValueError, match="tiny.csv: 12 texts with 4 labels are too few for a stratified"):
+        R.file_task(tiny, verbose=False)
+    holes = tmp_path / "holes.csv"
+    pd.DataFrame({"text": [f"text {i}" if i % 10 else "" for i in range(60)],
+                  "label": ["x", "y"] * 30}).to_csv(holes, index=False)
+    with pytest.raises(ValueError, match=r"allow_empty=True \(04b: ALLOW_EMPTY = True\)"):
+        R.file_task(holes, verbose=False)
+    task = R.real_text_tasks("file", text_file=holes, allow_empty=True, verbose=False)["label"]
+    assert len(task.frame) == 54 and task.frame.attrs["dropped_empty"] == 6
+    with pytest.raises(ValueError, match="needs TEXT_FILE"):
+        R.real_text_tasks("file", text_file=None)
 
 
 def test_embedding_and_prediction_artifacts(tmp_path):
@@ -163,6 +225,15 @@ def test_product_embeddings_rebuilt_when_missing(quick_world, tmp_path, monkeypa
     assert len(emb) == len(quick_world.table("products")) and emb.shape[1] == 1 + 384
     assert np.allclose(np.linalg.norm(TX.embedding_matrix(emb), axis=1), 1.0, atol=1e-5)
     assert (tmp_path / "artifacts" / "quick" / "synthetic-seed0" / "embeddings" / "products.parquet").is_file()
+    some = emb[TX.S.PRODUCT_ID].to_numpy()[[3, 1]]
+    sub = TX.text_embeddings("products", "quick", 0, ids=some)  # read from the saved artifact
+    assert sorted(sub[TX.S.PRODUCT_ID]) == sorted(some)
+    assert np.allclose(TX.embedding_matrix(sub.set_index(TX.S.PRODUCT_ID).loc[some].reset_index()),
+                       TX.embedding_matrix(emb.set_index(TX.S.PRODUCT_ID).loc[some].reset_index()), atol=1e-5)
+    only = TX.text_embeddings("products", "quick", 0, ids=some, rebuild=True)  # embeds only those rows
+    assert len(only) == 2 and len(TX.load_embeddings("quick", "products")) == 2
+    with pytest.raises(ValueError, match="ids: 1 not in the world's products"):
+        TX.text_embeddings("products", "quick", 0, ids=[-5], rebuild=True)
 
 
 def test_token_attribution_plot():

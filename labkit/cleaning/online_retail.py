@@ -67,6 +67,17 @@ def _check_input(raw: pd.DataFrame, needs_raw_row: bool = False) -> None:
     if missing:
         raise ValueError(f"online_retail cleaning: raw table lacks column(s) {', '.join(missing)}; expected "
                          f"{', '.join(RAW_COLUMNS)} and raw_row (read it with labkit.datasets.load_online_retail)")
+    kinds = {"Quantity": ("a numeric", pd.api.types.is_numeric_dtype),
+             "UnitPrice": ("a numeric", pd.api.types.is_numeric_dtype),
+             "InvoiceDate": ("a datetime", pd.api.types.is_datetime64_any_dtype)}
+    for col, (what, ok) in kinds.items():
+        if not ok(raw[col]) or pd.api.types.is_bool_dtype(raw[col]):
+            bad = raw[col][pd.to_numeric(raw[col], errors="coerce").isna() & raw[col].notna()] \
+                if what == "a numeric" else raw[col]
+            example = f"; e.g. {bad.iloc[0]!r} at row {bad.index[0]}" if len(bad) else ""
+            raise ValueError(f"online_retail cleaning: column {col!r} must be {what} column, got dtype "
+                             f"{raw[col].dtype}{example}; read the file with labkit.datasets.load_online_retail, "
+                             f"which parses and validates it")
 
 
 def cancellation_lines(raw: pd.DataFrame) -> pd.Series:

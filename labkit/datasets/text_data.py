@@ -8,7 +8,9 @@
 * :func:`load_bitext` -- Bitext customer-service utterances (8,175, 27 intents, 11 categories).
 * :func:`load_text_file` -- any CSV / JSON-lines / parquet file with a text and a label
   column; empty texts raise (with their count and row numbers) unless ``allow_empty``.
-* :func:`random_parts` -- a seeded, stratified train/valid/test ``part`` for files without time.
+* :func:`random_parts` -- a seeded, stratified train/valid/test ``part`` for files without time;
+  :func:`group_duplicates` then keeps each normalised text in one part, and
+  :func:`duplicate_share_across_parts` says how many held-out texts a plain split had in train.
 
 Columns follow :mod:`labkit.schema` (``text``, ``rating``, ``sentiment``, ``intent``,
 ``intent_id``, ``part``) so the notebook code is the same on the synthetic world.
@@ -188,7 +190,7 @@ def load_text_file(path: str | os.PathLike, text_col: str, label_col: str, label
         rows = ", ".join(map(str, np.flatnonzero(empty)[:5]))
         raise _fail(path, f"column {text_col!r}: expected a non-empty text in every row, found {int(empty.sum())} "
                           f"empty of {len(text)} (rows {rows}{', ...' if empty.sum() > 5 else ''}); "
-                          f"remove them or pass allow_empty=True to keep them flagged")
+                          f"remove them, or pass allow_empty=True (04b: ALLOW_EMPTY = True) to leave them out visibly")
     label = raw[label_col].astype("string").str.strip()
     _check(path, raw[label_col], label.notna() & (label != ""), label_col, "a label in every row")
     names = sorted(label.unique()) if labels is None else [str(x) for x in labels]
@@ -201,16 +203,58 @@ def load_text_file(path: str | os.PathLike, text_col: str, label_col: str, label
     return out
 
 
-def random_parts(y: object, valid: float = 0.15, test: float = 0.15, seed: int = 0) -> np.ndarray:
-    """Stratified random ``part`` (train / valid / test) for data without timestamps."""
+def random_parts(y: object, valid: float = 0.15, test: float = 0.15, seed: int = 0,
+                 source: str = "the texts") -> np.ndarray:
+    """Stratified random ``part`` (train / valid / test) for data without timestamps.
+
+    ``ValueError`` (naming ``source``) when a label has too few examples to appear in every part.
+    """
     from sklearn.model_selection import train_test_split
 
     y = np.asarray(y)
     if not (0 < valid < 1 and 0 < test < 1 and valid + test < 1):
         raise ValueError(f"valid and test: expected fractions with valid + test < 1, got {valid} and {test}")
+    labels, counts = np.unique(y, return_counts=True)
+    rare = {str(k): int(c) for k, c in zip(labels, counts) if c < 3}
+    if rare:
+        raise ValueError(f"{source}: label(s) with fewer than 3 examples {rare} cannot be split into train, valid "
+                         f"and test parts stratified by label; drop or merge those labels, or add examples")
     idx = np.arange(len(y))
-    rest, te = train_test_split(idx, test_size=test, stratify=y, random_state=seed)
-    tr, va = train_test_split(rest, test_size=valid / (1 - test), stratify=y[rest], random_state=seed)
+    try:
+        rest, te = train_test_split(idx, test_size=test, stratify=y, random_state=seed)
+        tr, va = train_test_split(rest, test_size=valid / (1 - test), stratify=y[rest], random_state=seed)
+    except ValueError as err:  # e.g. a test part smaller than the number of labels
+        raise ValueError(f"{source}: {len(y)} texts with {len(labels)} labels are too few for a stratified "
+                         f"{1 - valid - test:.0%}/{valid:.0%}/{test:.0%} split ({err})") from None
     part = np.empty(len(y), dtype=object)
     part[tr], part[va], part[te] = "train", "valid", "test"
     return part
+
+
+def normalised_texts(texts: Sequence[str]) -> pd.Series:
+    """Texts as compared for duplicates: Unicode NFKC, lower case, runs of white space as one space, stripped."""
+    t = pd.Series(list(texts), dtype="string").fillna("")
+    return t.str.normalize("NFKC").str.lower().str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def duplicate_share_across_parts(texts: Sequence[str], parts: Sequence[str]) -> float:
+    """Share of the valid and test texts whose normalised text also occurs in the train part."""
+    norm, parts = normalised_texts(texts), np.asarray(parts)
+    held_out = parts != "train"
+    if not held_out.any():
+        return 0.0
+    return float(norm[held_out].isin(set(norm[parts == "train"])).mean())
+
+
+def group_duplicates(texts: Sequence[str], parts: Sequence[str]) -> tuple[np.ndarray, int]:
+    """Keep each (normalised) text in one part: every copy goes to the part of its first row.
+
+    Returns ``(parts, moved)``; a file without duplicates across parts keeps its parts as they were.
+    A text in training and test would let a model score by memory (04b, the text-file track).
+    """
+    norm, parts = normalised_texts(texts), np.asarray(parts, dtype=object)
+    if len(norm) != len(parts):
+        raise ValueError(f"parts: expected one per text ({len(norm)}), got {len(parts)}")
+    first = pd.Series(parts).groupby(norm.to_numpy()).transform("first").to_numpy(dtype=object)
+    moved = int((first != parts).sum())
+    return first, moved

@@ -142,44 +142,54 @@ def macro_f1_metrics(eval_pred) -> dict[str, float]:
 
 def build_trainer(model, tokenizer, train: list[dict], valid: list[dict], lr: float, epochs: int, batch_size: int,
                   seed: int, output_dir: str, bf16: bool = False, weight_decay: float = 0.01,
-                  warmup_ratio: float = 0.1, trainer_class=None):
+                  warmup_ratio: float = 0.1, trainer_class=None, log_dir: str | None = None):
     """The Hugging Face ``Trainer`` of 04's fine-tuning (``train``/``valid``: lists of encoded texts).
 
     Evaluate and save after every epoch, reload the epoch with the best validation macro-F1
     at the end; the learning rate warms up over the first ``warmup_ratio`` of the steps,
-    then decays linearly to zero. ``trainer_class``: a ``Trainer`` subclass (default Trainer).
+    then decays linearly to zero. The training loss is logged every 5 % of the steps, to
+    TensorBoard in ``log_dir`` if given. ``trainer_class``: a ``Trainer`` subclass (default Trainer).
     """
     import torch  # heavy optional libraries: loaded only when a model is fine-tuned
+    from torch.utils.tensorboard import SummaryWriter
     from transformers import DataCollatorWithPadding, PrinterCallback, Trainer, TrainingArguments
+    from transformers.integrations import TensorBoardCallback
 
     cuda = torch.cuda.is_available()
     args = TrainingArguments(
         output_dir=output_dir, learning_rate=lr, num_train_epochs=epochs, per_device_train_batch_size=batch_size,
         per_device_eval_batch_size=max(batch_size, 64), warmup_steps=warmup_ratio, weight_decay=weight_decay,
-        eval_strategy="epoch", save_strategy="epoch", logging_strategy="epoch", save_total_limit=1,
+        eval_strategy="epoch", save_strategy="epoch", logging_strategy="steps", logging_steps=0.05, save_total_limit=1,
         save_only_model=True, load_best_model_at_end=True, metric_for_best_model="macro_f1", greater_is_better=True,
         seed=seed, data_seed=seed, bf16=bf16, report_to="none", disable_tqdm=True, log_level="error",
         dataloader_pin_memory=cuda, remove_unused_columns=False, use_cpu=not cuda)
     trainer = (trainer_class or Trainer)(
         model=model, args=args, train_dataset=train, eval_dataset=valid,
         data_collator=DataCollatorWithPadding(tokenizer),  # pads each batch to its longest text
-        processing_class=tokenizer, compute_metrics=macro_f1_metrics)
+        processing_class=tokenizer, compute_metrics=macro_f1_metrics,
+        callbacks=None if log_dir is None else [TensorBoardCallback(SummaryWriter(log_dir))])  # loss curves
     trainer.remove_callback(PrinterCallback)  # no log dicts printed; the history table says it all
     return trainer
 
 
 def _history(log: list[dict], train_seconds: float, n_train: int, epochs: int) -> pd.DataFrame:
-    """One row per epoch: train loss, validation loss / macro-F1 / accuracy."""
+    """One row per epoch: train loss (the mean of the epoch's logged losses), validation loss / macro-F1 / accuracy."""
     rows: dict[int, dict] = {}
+    losses: dict[int, list[float]] = {}
     for entry in log:
+        if "loss" in entry:  # logged every few steps: the epoch a step belongs to is the one it ends in
+            losses.setdefault(max(1, int(np.ceil(entry.get("epoch", 0) - 1e-9))), []).append(entry["loss"])
+            continue
         ep = int(round(entry.get("epoch", 0)))
         row = rows.setdefault(ep, {"epoch": ep})
-        if "loss" in entry:
-            row["train_loss"] = entry["loss"]
         for key in ("eval_loss", "eval_macro_f1", "eval_accuracy"):
             if key in entry:
                 row[key.replace("eval_", "valid_")] = entry[key]
+    for ep, values in losses.items():
+        rows.setdefault(ep, {"epoch": ep})["train_loss"] = float(np.mean(values))
     hist = pd.DataFrame([r for e, r in sorted(rows.items()) if e >= 1 and "valid_macro_f1" in r])
+    if len(hist):
+        hist = hist[["epoch", "train_loss"] + [c for c in hist.columns if c not in ("epoch", "train_loss")]]
     hist.attrs.update({"train_seconds": train_seconds, "samples_per_s": n_train * epochs / max(train_seconds, 1e-9)})
     return hist
 
@@ -188,7 +198,7 @@ def fine_tune(model, tokenizer, train_texts: Sequence[str], train_labels: Sequen
               valid_texts: Sequence[str], valid_labels: Sequence[int], lr: float = 5e-5, epochs: int = 3,
               batch_size: int = 32, max_length: int = 128, warmup_ratio: float = 0.1, seed: int = 0,
               output_dir: str | Path | None = None, bf16: bool | None = None, weight_decay: float = 0.01,
-              keep_checkpoints: bool = False, length_bucket: int | None = None):
+              keep_checkpoints: bool = False, length_bucket: int | None = None, log_dir: str | Path | None = None):
     """Fine-tune ``model`` with Hugging Face ``Trainer``; returns ``(model, history)``.
 
     Evaluates and checkpoints every epoch and reloads the epoch with the best validation
@@ -198,7 +208,9 @@ def fine_tune(model, tokenizer, train_texts: Sequence[str], train_labels: Sequen
     at the end unless ``keep_checkpoints``: the best model comes back in memory
     (``model.save_pretrained`` keeps it). ``length_bucket`` (e.g. 8): length-bucketed batches
     (:class:`labkit.training.batches.LengthBucketSampler`: faster, but worse on the hard reviews;
-    see there); ``None`` (default): random batches. ``history``: one row per epoch; ``attrs`` has
+    see there); ``None`` (default): random batches. ``log_dir``: a folder for TensorBoard logs
+    (train loss every 5 % of the steps, validation metrics every epoch; read back with
+    :func:`labkit.training.tensorboard_scalars`). ``history``: one row per epoch; ``attrs`` has
     the best epoch and the wall time (evaluation and checkpointing included).
     """
     import torch
@@ -235,7 +247,8 @@ def fine_tune(model, tokenizer, train_texts: Sequence[str], train_labels: Sequen
 
     out = Path(output_dir) if output_dir is not None else Path(tempfile.mkdtemp(prefix="labkit_bert_"))
     trainer = build_trainer(model, tokenizer, train, valid, lr, epochs, batch_size, seed, str(out), bool(bf16),
-                            weight_decay, warmup_ratio, trainer_class=_Trainer if length_bucket else None)
+                            weight_decay, warmup_ratio, trainer_class=_Trainer if length_bucket else None,
+                            log_dir=None if log_dir is None else str(log_dir))
     t0 = time.perf_counter()
     with _quiet():
         trainer.train()

@@ -65,11 +65,13 @@ def embedding_matrix(frame: pd.DataFrame) -> np.ndarray:
 
 
 def text_embeddings(kind: str, profile: object = None, seed: int = 0, name_or_path: str | None = None,
-                    max_length: int = 128, rebuild: bool = False) -> pd.DataFrame:
+                    max_length: int = 128, rebuild: bool = False, ids: Sequence[int] | None = None) -> pd.DataFrame:
     """Frozen MiniLM embeddings of the world's ``"products"`` or ``"reviews"`` (cached artifact).
 
     The artifact ``embeddings/<kind>`` of the world's profile and seed is computed (and saved)
-    when missing or when ``rebuild``, saying so. Used by 04 (which writes it) and 05 (which reads it).
+    when missing, when ``rebuild``, or when it lacks some of ``ids``, saying so. ``ids`` embeds
+    only those rows (04 embeds the reviews its task uses: every review of a large world would
+    cost minutes on a CPU); ``None``: every row. Used by 04 (which writes it) and 05 (which reads it).
     """
     from .embeddings import embed  # transformers and torch: loaded only when embeddings are computed
 
@@ -77,12 +79,23 @@ def text_embeddings(kind: str, profile: object = None, seed: int = 0, name_or_pa
         raise ValueError(f"kind: expected one of {sorted(KINDS)}, got {kind!r}")
     prof = get_profile(profile)
     store = ArtifactStore(prof.name, seed)
+    wanted = None if ids is None else pd.Index(np.asarray(ids)).unique()
     if not rebuild:
         if store.path(f"embeddings/{kind}").exists():
-            return load_embeddings(prof.name, kind, seed=seed)
-        print(f"building 04's embeddings/{kind} for {store.key}: not found")
+            cached = load_embeddings(prof.name, kind, seed=seed)
+            if wanted is None or wanted.isin(cached[KINDS[kind]]).all():
+                return cached if wanted is None else cached[cached[KINDS[kind]].isin(wanted)].reset_index(drop=True)
+            print(f"building 04's embeddings/{kind} for {store.key}: the saved one lacks some of the ids asked for")
+        else:
+            print(f"building 04's embeddings/{kind} for {store.key}: not found")
     world = ensure_world(prof, seed, verbose=False)
     table = product_texts(world.table("products")) if kind == "products" else world.table("reviews")
+    if wanted is not None:
+        unknown = wanted[~wanted.isin(table[KINDS[kind]])]
+        if len(unknown):
+            raise ValueError(f"ids: {len(unknown)} not in the world's {kind} (column {KINDS[kind]!r}), "
+                             f"e.g. {list(unknown[:3])}")
+        table = table[table[KINDS[kind]].isin(wanted)]
     vectors = embed(table[S.TEXT].tolist(), name_or_path, max_length=max_length)
     save_embeddings(table[KINDS[kind]].to_numpy(), vectors, KINDS[kind], prof.name, kind, seed=seed)
     return load_embeddings(prof.name, kind, seed=seed)

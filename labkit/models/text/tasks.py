@@ -8,7 +8,7 @@
   noise-free rating as the oracle) and support messages (8 intents); the part follows
   the course-wide time split.
 * :func:`more_task` -- 04's extra tasks (:data:`MORE_TASKS`), as many as ``profile.bert_more_tasks``.
-* :func:`womens_task`, :func:`bitext_task` -- the real tracks (seeded stratified parts).
+* the real tracks' tasks (Women's reviews, Bitext, a learner's file) are in :mod:`.real`.
 * :func:`subsample` -- a seeded, stratified cap on the rows of each part (the profiles' budget).
 * :func:`tune_fine_tune` -- fine-tune one model per learning rate and keep the best on
   validation macro-F1 (the honest tuning both pretrained and scratch models get).
@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from ... import schema as S
-from ...datasets import real_data_dir
-from ...datasets.text_data import EMPTY_TEXT, RECOMMENDED, load_bitext, load_text_file, load_womens_reviews, random_parts
 from ...datasets.text_data import LABEL_ID as LABEL  # the class id of a TextTask row
 from ...evaluation.multiclass import apply_bias, class_bias_tuning, macro_f1
 from ...frames import require, sentiment_of_rating
@@ -138,38 +137,6 @@ def more_task(name: str, profile: object = None, seed: int = 0) -> TextTask:
     raise ValueError(f"task: expected one of {MORE_TASKS}, got {name!r}")
 
 
-def womens_task(data_dir: object = None, target: str = "rating", seed: int = 0, verbose: bool = True) -> TextTask:
-    """Women's Clothing Reviews: ``rating`` (5 classes) or ``recommended`` (2); empty texts dropped visibly.
-
-    The 844 reviews without any text cannot be classified from text: they are counted and
-    printed here, kept out of every part (``frame.attrs['dropped_empty']``). Parts are a
-    seeded stratified 70/15/15 split (the file has no dates).
-    """
-
-    if target not in ("rating", "recommended"):
-        raise ValueError(f"target: expected 'rating' or 'recommended', got {target!r}")
-    raw = load_womens_reviews(real_data_dir(data_dir), verbose=verbose)
-    df = raw[~raw[EMPTY_TEXT]].reset_index(drop=True)
-    if verbose:
-        print(f"womens_reviews: {len(raw) - len(df):,} empty texts left out, {len(df):,} reviews kept")
-    df[LABEL] = (df[S.RATING] - 1 if target == "rating" else df[RECOMMENDED]).astype(np.int64)
-    df[S.PART] = random_parts(df[S.RATING] * 2 + df[RECOMMENDED], seed=seed)  # stratified on both targets
-    classes = ("1 star", "2 stars", "3 stars", "4 stars", "5 stars") if target == "rating" else ("no", "yes")
-    task = TextTask(f"womens:{target}", classes, df)
-    task.frame.attrs["dropped_empty"] = len(raw) - len(df)
-    return task
-
-
-def bitext_task(data_dir: object = None, seed: int = 0, verbose: bool = True) -> TextTask:
-    """Bitext customer-service utterances: 27 intents, seeded stratified 70/15/15 parts."""
-
-    df = load_bitext(real_data_dir(data_dir), verbose=verbose)
-    intents = tuple(df.attrs["intents"])
-    df = df.assign(**{LABEL: df[S.INTENT_ID].astype(np.int64)})
-    df[S.PART] = random_parts(df[LABEL], seed=seed)
-    return TextTask("bitext:intent", intents, df)
-
-
 def subsample(task: TextTask, max_train: int, max_eval: int | None = None, seed: int = 0) -> TextTask:
     """At most ``max_train`` training rows and ``max_eval`` rows in valid and test (seeded, stratified).
 
@@ -199,7 +166,8 @@ def subsample(task: TextTask, max_train: int, max_eval: int | None = None, seed:
 
 def tune_fine_tune(task: TextTask, lrs: Sequence[float], epochs: int, name_or_path: str | None = None,
                    scratch: bool = False, max_length: int = 64, batch_size: int = 32, seed: int = 0,
-                   train_rows: int | None = None, warmup_ratio: float = 0.1, length_bucket: int | None = None):
+                   train_rows: int | None = None, warmup_ratio: float = 0.1, length_bucket: int | None = None,
+                   log_dir: str | Path | None = None):
     """Fine-tune one model per learning rate; keep the best by validation macro-F1.
 
     Returns ``(model, tokenizer, trials)``: ``trials`` has one row per learning rate (best
@@ -207,6 +175,7 @@ def tune_fine_tune(task: TextTask, lrs: Sequence[float], epochs: int, name_or_pa
     stratified subset of the training part (the learning curve). ``scratch``: the same
     architecture from random weights (see :func:`labkit.models.text.bert.load_classifier`).
     ``length_bucket``: passed to :func:`labkit.models.text.bert.fine_tune` (04's exercise on speed).
+    ``log_dir``: TensorBoard logs, one subfolder per learning rate (``lr0.0002``; 04's loss curves).
     """
     from . import bert  # transformers and torch: loaded only when a model is trained
 
@@ -220,7 +189,8 @@ def tune_fine_tune(task: TextTask, lrs: Sequence[float], epochs: int, name_or_pa
         model, tok = bert.load_classifier(name_or_path, len(task.classes), scratch=scratch, seed=seed)
         model, hist = bert.fine_tune(model, tok, train_x, train_y, valid_x, valid_y, lr=float(lr), epochs=epochs,
                                      batch_size=batch_size, max_length=max_length, seed=seed,
-                                     warmup_ratio=warmup_ratio, length_bucket=length_bucket)
+                                     warmup_ratio=warmup_ratio, length_bucket=length_bucket,
+                                     log_dir=None if log_dir is None else Path(log_dir) / f"lr{lr:g}")
         rows.append({"lr": float(lr), "valid_macro_f1": hist.attrs["best_valid_macro_f1"],
                      "best_epoch": hist.attrs["best_epoch"], "epochs": epochs, "train_texts": len(train_x),
                      "seconds": hist.attrs["train_seconds"], "samples_per_s": hist.attrs["samples_per_s"]})
@@ -276,15 +246,6 @@ def learning_curve(task: TextTask, sizes: Sequence[int], setups: dict[str, dict]
                          "seconds": time.perf_counter() - t0})
     return pd.DataFrame(rows, columns=["setup", "train_texts", "epochs", "lr", "valid_macro_f1", "test_macro_f1",
                                        "seconds"])
-
-
-def file_task(path: object, text_col: str = "text", label_col: str = "label", seed: int = 0,
-              verbose: bool = True) -> TextTask:
-    """A learner's own labelled texts (CSV / JSON lines / parquet): seeded stratified 70/15/15 parts."""
-
-    df = load_text_file(path, text_col, label_col, verbose=verbose)
-    df[S.PART] = random_parts(df[LABEL], seed=seed)
-    return TextTask(f"file:{label_col}", tuple(df.attrs["labels"]), df)
 
 
 def compare(task: TextTask, probs: dict[str, dict[str, np.ndarray]], slices: Sequence[str] = (),
