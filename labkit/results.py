@@ -93,10 +93,39 @@ def results_markdown(profile: str, root: Path | None = None) -> str:
 
 
 def write_results(profile: str, root: Path | None = None) -> Path:
-    """Write ``results/<profile>.md`` (see :func:`results_markdown`); return its path."""
+    """Write ``results/<profile>.md`` (see :func:`results_markdown`) and its numbers as
+    ``results/<profile>.json`` (what :func:`profile_table` shows in a notebook); return the .md path."""
     base = root or repo_root()
-    out = base / RESULTS_DIR / f"{get_profile(profile).name}.md"
+    name = get_profile(profile).name
+    out = base / RESULTS_DIR / f"{name}.md"
     text = results_markdown(profile, root)
+    written = datetime.now().astimezone()
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + f"\n_Written {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}._\n")
+    out.write_text(text + f"\n_Written {written:%Y-%m-%d %H:%M %Z}._\n")
+    snapshot = {"profile": name, "date": f"{written:%Y-%m-%d}", "commit": _commit(base),
+                "times": notebook_times(name, root), "metrics": load_metrics(name, root)}
+    (base / RESULTS_DIR / f"{name}.json").write_text(json.dumps(snapshot, indent=1, sort_keys=True) + "\n")
     return out
+
+
+def profile_table(profile: str, key: str, names: dict[str, str], root: Path | None = None) -> "pd.DataFrame":
+    """The committed results of a larger profile, for a notebook to show beside its own run.
+
+    ``names`` maps a recorded metric of ``key`` (e.g. ``"04_bert"``) to the row label to show;
+    the one column is labelled with the profile and the date of its run. Read from
+    ``results/<profile>.json`` (``FileNotFoundError`` names the make target that writes it).
+    Introduced in 03_lstm and 04_bert (the ``cpu`` numbers their prose discusses).
+    """
+    import pandas as pd
+
+    path = (root or repo_root()) / RESULTS_DIR / f"{get_profile(profile).name}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path.name}: no committed results for this profile; run `make course "
+                                f"PROFILE={profile}` and `make results PROFILE={profile}`")
+    snap = json.loads(path.read_text())
+    got = snap["metrics"].get(key, {})
+    missing = [n for n in names if n not in got]
+    if missing:
+        raise ValueError(f"{path.name}: {key} has no metric(s) {missing}; recorded: {sorted(got)}")
+    column = f"{snap['profile']} profile ({snap['date']}, results/{path.stem}.md)"
+    return pd.DataFrame({column: [got[n] for n in names]}, index=pd.Index(list(names.values()), name="metric"))

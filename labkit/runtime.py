@@ -67,11 +67,14 @@ def pick_device(prefer: str | None = None, verbose: bool = True) -> str:
     return device
 
 
-def start(profile: object = None, seed: int = 0, threads: int | None = None, **overrides: object):
+def start(profile: object = None, seed: int = 0, threads: int | None = None, synthetic: bool = True,
+          **overrides: object):
     """Notebook preamble: resolve the profile, seed everything, pin threads, print one line.
 
     ``profile`` is the notebook's PROFILE parameter (``None`` → ``$LABKIT_PROFILE`` or
     ``quick``); other parameters that are not ``None`` override profile values.
+    ``synthetic=False`` (the real-data companions): the line names the model sizes only, not
+    the synthetic world's users and products; the companion then prints what it loaded.
     Introduced in 00_data_tour; the first code cell of every notebook calls it.
     """
 
@@ -81,6 +84,9 @@ def start(profile: object = None, seed: int = 0, threads: int | None = None, **o
         set_threads(threads)
     except ImportError:
         pass
-    print(f"profile {prof.name!r}: {prof.n_users:,} users, {prof.n_products:,} products, "
-          f"{prof.n_days} days from {prof.start_date}; seed {seed}")
+    if synthetic:
+        print(f"profile {prof.name!r}: {prof.n_users:,} users, {prof.n_products:,} products, "
+              f"{prof.n_days} days from {prof.start_date}; seed {seed}")
+    else:
+        print(f"profile {prof.name!r} (model sizes and budgets; the data is a real dataset, read below); seed {seed}")
     return prof

@@ -116,3 +116,13 @@ def test_default_threads_leaves_a_core_free_unless_told(monkeypatch):
     assert default_threads() == 3
     monkeypatch.delenv("OMP_NUM_THREADS")
     assert default_threads() == min(max((os.cpu_count() or 1) - 1, 1), 8)
+
+
+def test_start_names_the_synthetic_world_only_when_it_is_used(capsys):
+    import labkit
+
+    labkit.start("quick", 0, threads=1)
+    assert "4,000 users, 40 products" in capsys.readouterr().out
+    labkit.start("quick", 0, threads=1, synthetic=False)
+    out = capsys.readouterr().out
+    assert "users" not in out and "real dataset" in out and "seed 0" in out

@@ -22,6 +22,19 @@ def test_a_missing_file_names_every_path_looked_at(tmp_path):
         datasets.open("online_shoppers", tmp_path)
 
 
+def test_a_renamed_file_is_found_when_it_is_the_only_one(tmp_path):
+    from labkit.datasets.registry import find_dataset_file
+
+    folder = tmp_path / "online_shoppers_intention"
+    folder.mkdir()
+    (folder / "README.txt").write_text("not data")
+    (folder / "shoppers_2024_release.csv").write_text("a\n")
+    assert find_dataset_file("online_shoppers", tmp_path) == folder / "shoppers_2024_release.csv"
+    (folder / "shoppers_copy.parquet").write_text("x")
+    with pytest.raises(FileNotFoundError, match=r"found shoppers_2024_release.csv, shoppers_copy.parquet: pass the file"):
+        find_dataset_file("online_shoppers", tmp_path)
+
+
 def test_every_companion_is_a_committed_notebook_and_every_real_dataset_names_its_notebooks():
     committed = {p.stem for p in notebook_paths()}
     assert set(datasets.companion_notebooks()) <= committed

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from labkit.recording import record_metrics
-from labkit.results import notebook_times, results_markdown, write_results
+from labkit.results import notebook_times, profile_table, results_markdown, write_results
 
 
 def _fake_run(root, stem, seconds, exception=None):
@@ -28,6 +28,13 @@ def test_results_markdown_lists_every_metric_and_time(tmp_path):
     assert "| **all** | | **30.0** |" in text and "`n_users=20000`" in text
     out = write_results("cpu", tmp_path)
     assert out == tmp_path / "results" / "cpu.md" and out.read_text().startswith("# Results of the `cpu` profile")
+    table = profile_table("cpu", "03_lstm", {"auc_lstm": "LSTM test ROC-AUC"}, tmp_path)
+    assert table.index.tolist() == ["LSTM test ROC-AUC"] and table.iloc[0, 0] == 0.73251
+    assert table.columns[0].startswith("cpu profile (") and table.columns[0].endswith("results/cpu.md)")
+    with pytest.raises(ValueError, match="03_lstm has no metric"):
+        profile_table("cpu", "03_lstm", {"auc_gru": "GRU"}, tmp_path)
+    with pytest.raises(FileNotFoundError, match="make results PROFILE=gpu"):
+        profile_table("gpu", "03_lstm", {"auc_lstm": "x"}, tmp_path)
 
 
 def test_results_without_a_run_say_what_to_run(tmp_path):

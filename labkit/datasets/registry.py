@@ -154,7 +154,7 @@ def find_dataset_file(name: str, data_dir: str | os.PathLike | None = None) -> P
     """The file of dataset ``name`` under ``data_dir`` (its sub-folder or the folder itself).
 
     Accepts the official names and formats (.parquet, .xlsx, .csv, .csv.gz; names compared
-    ignoring case). ``data_dir=None`` means :func:`real_data_dir`. Raises
+    ignoring case), or any name when it is the only file of those formats in the folder. ``data_dir=None`` means :func:`real_data_dir`. Raises
     ``FileNotFoundError`` listing every path it looked for (introduced in 01_data_cleaning).
     """
     ds = get_dataset(name)
@@ -166,11 +166,18 @@ def find_dataset_file(name: str, data_dir: str | os.PathLike | None = None) -> P
         found = _existing_case_insensitive(path)
         if found is not None:
             return found
-    folders = list(dict.fromkeys(str(p.parent) for p in candidates))
+    folders = list(dict.fromkeys(p.parent for p in candidates))
+    # a file under another name (a renamed download, another release): used when it is the only one
+    others = [f for folder in folders if folder.is_dir() for f in sorted(folder.iterdir())
+              if f.is_file() and f.name.lower().endswith(tuple(ds.formats)) and not f.name.startswith(".")]
+    if len(others) == 1:
+        return others[0]
+    hint = (f"; found {', '.join(f.name for f in others)}: pass the file itself" if others else
+            f"; get it from {ds.source} ({ds.licence})")
     raise FileNotFoundError(
-        f"no file for dataset {name!r} under {root}; looked in {' and '.join(folders)} for any of "
-        f"{', '.join(repr(s) for s in ds.stems)} ending in {', '.join(ds.formats)} (ignoring case); "
-        f"get it from {ds.source} ({ds.licence})")
+        f"no file for dataset {name!r} under {root}; looked in {' and '.join(map(str, folders))} for any of "
+        f"{', '.join(repr(s) for s in ds.stems)} ending in {', '.join(ds.formats)} (ignoring case), or for "
+        f"a single file ending so{hint}")
 
 
 def resolve_dataset_path(path_or_dir: str | os.PathLike, name: str, expected: str) -> Path:
