@@ -97,12 +97,13 @@ PROFILES: dict[str, Profile] = {
     ),
     "cpu": Profile(
         name="cpu", n_users=20_000, n_products=160, n_days=728,
-        lstm_epochs=3, tune_budget=3, seq_train_rows=40_000, seq_final_rows=1_000_000, seq_valid_rows=10_000_000,
-        seq_curve_points=3, forecast_epochs=8,
-        # 04 in about 20 min on 2 cores: one learning rate per model (the best of earlier runs comes first),
-        # one learning-curve size below the full set, one extra task (rating); was 61 min (benchmarks/README.md)
+        # 00-04 within 45 min on 2 cores (README): the final LSTM/GRU train on 120k of the ~224k training rows,
+        # 04 tries one learning rate per model (the best of earlier runs comes first), one learning-curve size
+        # below the full set, 3 scratch epochs and no extra task (was 61 min for 04 alone, benchmarks/README.md)
+        lstm_epochs=3, tune_budget=3, seq_train_rows=40_000, seq_final_rows=120_000, seq_valid_rows=10_000_000,
+        seq_curve_points=2, forecast_epochs=8,
         bert_max_texts=3000, bert_epochs=2, bert_batch_size=32, bert_eval_texts=1500, bert_tune_budget=1,
-        bert_curve_points=1, bert_more_tasks=1,
+        bert_curve_points=1, bert_scratch_epochs=3, bert_more_tasks=0,
         fusion_epochs=10,
         rl_episodes=1000, bootstrap_samples=1000,
     ),
