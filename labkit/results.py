@@ -21,7 +21,8 @@ from .profiles import get_profile
 from .recording import load_metrics
 
 RESULTS_DIR = "results"
-PROFILE_FIELDS = ("n_users", "n_products", "n_days", "lstm_epochs", "tune_budget", "bert_max_texts",
+PROFILE_FIELDS = ("n_users", "n_products", "n_days", "lstm_epochs", "tune_budget", "seq_final_rows", "seq_curve_points",
+                  "bert_max_texts", "bert_scratch_epochs",
                   "bert_epochs", "bert_tune_budget", "bert_curve_points", "bert_more_tasks")
 
 

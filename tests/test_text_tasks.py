@@ -165,7 +165,7 @@ def test_file_task_keeps_duplicate_texts_in_one_part(tmp_path, capsys):
     assert leak > 0.9  # nearly every held-out text has a copy in train under a plain split
     task = R.file_task(path, verbose=True)
     out = capsys.readouterr().out
-    assert f"{leak:.1%} of the valid and test texts also occur in train" in out and "rows moved" in out
+    assert f"{leak:.2%} of the valid and test texts also occur in train" in out and "rows moved" in out
     norm = task.frame[S.TEXT].str.lower().str.split().str.join(" ")
     assert (task.frame.groupby(norm)[S.PART].nunique() == 1).all()  # every text in one part
     assert task.frame.attrs["dup_share_across_parts"] == pytest.approx(leak)  # the share before grouping

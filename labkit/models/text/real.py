@@ -57,7 +57,7 @@ def split_parts(df: pd.DataFrame, strata: object, seed: int, source: str, groupe
     if verbose:
         what = (f"{moved:,} rows moved so that each text keeps to one part" if grouped
                 else "kept as they are (group_duplicates=False): scores on them measure memory")
-        print(f"{source}: {share:.1%} of the valid and test texts also occur in train under a plain split; {what}")
+        print(f"{source}: {share:.2%} of the valid and test texts also occur in train under a plain split; {what}")
     return out
 
 
