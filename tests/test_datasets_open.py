@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from labkit import cleaning, datasets
+from labkit import schema as S
 from labkit.course import notebook_paths
 from labkit.models.text.real import TEXT_SOURCES, real_text_tasks
 
@@ -67,3 +69,43 @@ def test_open_reads_each_real_dataset_into_the_course_schema(real_data):
         assert len(opened.table(table)) == rows
         with pytest.raises(ValueError, match=f"dataset '{name}' has no table 'nope'"):
             opened.table("nope")
+
+
+def test_reader_options_reach_the_loader_and_key_the_cleaned_tables(tmp_path, monkeypatch):
+    """#16: 01b's DAYFIRST and SHEET (``-p DAYFIRST True``) reach the loader and the cleaned tables' fingerprint."""
+    monkeypatch.setenv("LABKIT_ROOT", str(tmp_path))
+    folder = tmp_path / "online_retail"
+    folder.mkdir()
+    stamps = ["01/02/2010 10:00", "02/01/2010 11:00"]  # 1 Feb and 2 Jan, or 2 Jan and 1 Feb: the file cannot tell
+    pd.DataFrame({"InvoiceNo": [str(536365 + i) for i in range(2)], "StockCode": "85123A",
+                  "Description": "WHITE HANGING HEART", "Quantity": 6, "InvoiceDate": stamps,
+                  "UnitPrice": 2.55, "CustomerID": "17850", "Country": "United Kingdom"}
+                 ).to_csv(folder / "online_retail.csv", index=False)
+    with pytest.raises(ValueError, match=r"every day is <= 12.*dayfirst=True"):
+        datasets.open("online_retail", tmp_path, verbose=False)
+    opened = datasets.open("online_retail", tmp_path, verbose=False, dayfirst=True, sheet=None)
+    assert opened.options == {"dayfirst": True}
+    assert opened.table("orders")["InvoiceDate"].dt.month.tolist() == [2, 1]
+    with pytest.raises(ValueError, match=r"reader load_online_retail takes no option\(s\) \['day_first'\]; "
+                                         r"expected some of \['dayfirst', 'sheet'\]"):
+        datasets.open("online_retail", tmp_path, day_first=True)
+    lines = cleaning.cleaned_tables("quick", 0, "online_retail", tmp_path, verbose=False,
+                                    read_options={"dayfirst": True})["orders"]
+    assert lines[S.TIMESTAMP].dt.month.tolist() == [2, 1]
+    # read the other way, the same file is another table: the fingerprint tells them apart
+    lines = cleaning.cleaned_tables("quick", 0, "online_retail", tmp_path, verbose=False,
+                                    read_options={"dayfirst": False})["orders"]
+    assert lines[S.TIMESTAMP].dt.month.tolist() == [1, 2]
+    with pytest.raises(FileNotFoundError, match="run notebooks/01b_online_retail.ipynb"):
+        cleaning.cleaned_tables("quick", 0, "online_retail", tmp_path, strict=True, read_options={"dayfirst": True})
+
+
+def test_course_passes_the_reader_options_to_both_online_retail_notebooks():
+    """``python -m labkit course --only 01b,03b -p DAYFIRST True -p SHEET 2010-2011`` reaches 01b and 03b."""
+    from labkit.course import notebook_overrides, notebook_parameters
+
+    paths = notebook_paths(["01b", "03b"])
+    for path in paths:
+        assert {"DAYFIRST", "SHEET"} <= set(notebook_parameters(path)), path.name
+    assert notebook_overrides([("DAYFIRST", "True"), ("SHEET", "2010-2011")], paths) == {
+        "DAYFIRST": True, "SHEET": "2010-2011"}

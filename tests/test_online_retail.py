@@ -493,3 +493,44 @@ def test_cleaner_names_a_column_of_the_wrong_type():
     raw["InvoiceDate"] = ["2011-01-01", "2011-01-02"]
     with pytest.raises(ValueError, match="column 'InvoiceDate' must be a datetime column"):
         clean_online_retail(raw)
+
+
+def _two_year_workbook(path: Path) -> Path:
+    """Online Retail II's shape: sheet 2 repeats four lines of sheet 1 (its last days) and adds one new line."""
+    df = _raw_frame().rename(columns=RENAME_II)
+    new = df.iloc[[26]].assign(Quantity=2, InvoiceDate=_ts(200))
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        df.to_excel(writer, sheet_name="Year 2009-2010", index=False)
+        pd.concat([df.iloc[[0, 6, 14, 26]], new]).to_excel(writer, sheet_name="Year 2010-2011", index=False)
+    return path
+
+
+def test_two_year_workbook_overlap_is_quarantined_as_overlap(tmp_path):
+    raw = load_online_retail(_two_year_workbook(tmp_path / "online_retail_II.xlsx"), verbose=False)
+    assert raw.attrs["sheet_rows"] == {"Year 2009-2010": len(LINES), "Year 2010-2011": 5}
+    result = clean_online_retail(raw)
+    reasons = result.quarantine.set_index("raw_row")["reason"]
+    second = range(len(LINES), len(LINES) + 5)
+    # line 0 is in sheet 1 twice (lines 0 and 6), so both of its copies in sheet 2 are overlap
+    assert [reasons.get(r, "kept") for r in second] == ["sheet_overlap"] * 4 + ["kept"]
+    assert reasons.get(6) == "duplicate_line" and (reasons == "duplicate_line").sum() == 1
+    assert result.n_raw == len(result.clean) + len(result.quarantine) == len(LINES) + 5
+    first = clean_online_retail(raw[raw["raw_row"] < len(LINES)].reset_index(drop=True))
+    assert (reasons[reasons.index < len(LINES)] == first.quarantine.set_index("raw_row")["reason"]).all()
+
+
+def test_one_sheet_of_the_workbook_is_picked_and_named(tmp_path, capsys):
+    path = _two_year_workbook(tmp_path / "online_retail_II.xlsx")
+    raw = load_online_retail(path, sheet="2010-2011")
+    assert len(raw) == 5 and raw.attrs["sheets"] == ["Year 2010-2011"]
+    out = capsys.readouterr().out
+    assert "sheets 'Year 2010-2011' (5)" in out and "not read: ['Year 2009-2010']" in out
+    assert len(load_online_retail(path, sheet=0, verbose=False)) == len(LINES)
+    assert (clean_online_retail(raw).quarantine["reason"] != "sheet_overlap").all()  # one sheet: no overlap
+    for bad in ("Year", 2, "2012"):
+        with pytest.raises(ValueError, match=r"online_retail_II\.xlsx: sheet=.* matches no single sheet.*Year 2009-2010"):
+            load_online_retail(path, sheet=bad)
+    parquet = tmp_path / "or.parquet"
+    raw.drop(columns="raw_row").to_parquet(parquet)
+    with pytest.raises(ValueError, match=r"or\.parquet: sheet='x' applies to an \.xlsx workbook only"):
+        load_online_retail(parquet, sheet="x")

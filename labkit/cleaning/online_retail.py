@@ -37,6 +37,9 @@ RULES: dict[str, str] = {
     "date_outlier": "InvoiceDate in the future of the run, or more than a month outside the bulk of "
                     "the file (its 0.1-99.9 % of dates): a mistyped year such as 2099, which would "
                     "stretch the course split over empty years",
+    "sheet_overlap": "line of a later sheet of the workbook that repeats a line of an earlier sheet (all "
+                     "8 columns equal): Online Retail II's two sheets both hold 1-9 Dec 2010; the earlier "
+                     "sheet's copy is kept",
     "duplicate_line": "exact copy of an earlier line (all 8 columns equal): a double export, "
                       "not a second purchase; the first copy is kept",
     "non_product_code": "StockCode of a service line (POST, DOT, M, D, S, B, C2, CRUK, PADS, "
@@ -103,6 +106,28 @@ def date_outliers(raw: pd.DataFrame, margin_days: int = 31, now: pd.Timestamp | 
 def duplicate_lines(raw: pd.DataFrame) -> pd.Series:
     """Exact repeats of an earlier line over the 8 raw columns (first copy not flagged)."""
     return raw.duplicated(subset=list(RAW_COLUMNS), keep="first")
+
+
+def sheet_overlaps(raw: pd.DataFrame) -> pd.Series:
+    """Lines of a later sheet equal (8 columns) to a line of an earlier sheet; needs ``attrs['sheet_rows']``.
+
+    The loader numbers ``raw_row`` on across the sheets and records each sheet's row count;
+    a line's n-th copy in a later sheet is an overlap when the earlier sheets hold it n times.
+    A table without that record (one sheet, a CSV) has no overlap.
+    """
+    sizes = list(raw.attrs.get("sheet_rows", {}).values())
+    out = pd.Series(False, index=raw.index)
+    if len(sizes) < 2 or RAW_ROW not in raw.columns:
+        return out
+    sheet = np.searchsorted(np.cumsum(sizes), raw[RAW_ROW].to_numpy(), side="right")
+    key = pd.util.hash_pandas_object(raw[list(RAW_COLUMNS)], index=False).to_numpy()
+    frame = pd.DataFrame({"key": key, "sheet": sheet}, index=raw.index)
+    frame["copy"] = frame.groupby(["key", "sheet"]).cumcount()
+    for s in range(1, len(sizes)):
+        earlier = frame[frame["sheet"] < s].groupby("key").size()
+        here = frame[frame["sheet"] == s]
+        out[here.index] = (here["copy"] < here["key"].map(earlier).fillna(0)).to_numpy()
+    return out
 
 
 def non_product_codes(raw: pd.DataFrame) -> pd.Series:
@@ -202,6 +227,7 @@ def clean_online_retail(raw: pd.DataFrame, *, keep_guests: bool = False,
 
     flag(non_finite_numbers(df), "non_finite_number")
     flag(date_outliers(df), "date_outlier")
+    flag(sheet_overlaps(df), "sheet_overlap")
     flag(duplicate_lines(df), "duplicate_line")
     flag(non_product_codes(df), "non_product_code")
     flag(inventory_adjustments(df), "inventory_adjustment")

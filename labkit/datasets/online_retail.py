@@ -149,15 +149,35 @@ def _read_csv(path: Path) -> tuple[list[tuple[str, pd.DataFrame]], dict]:
     return [("", frame)], {"encoding": encoding, **({"separator": sep} if sep != "," else {})}
 
 
-def _read_xlsx(path: Path) -> tuple[list[tuple[str, pd.DataFrame]], dict]:
+def _pick_sheet(path: Path, names: list[str], sheet: str | int) -> str:
+    """The sheet ``sheet`` names: its index, its exact name, or the one name containing it ('2010-2011')."""
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        if -len(names) <= sheet < len(names):
+            return names[sheet]
+    elif isinstance(sheet, str):
+        if sheet in names:
+            return sheet
+        hits = [n for n in names if sheet.lower() in n.lower()]
+        if len(hits) == 1:
+            return hits[0]
+    raise _fail(path, f"sheet={sheet!r} matches no single sheet; expected an index 0..{len(names) - 1}, a name "
+                      f"or part of one of {names}")
+
+
+def _read_xlsx(path: Path, sheet: str | int | None = None) -> tuple[list[tuple[str, pd.DataFrame]], dict]:
     try:
-        sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            names = [str(n) for n in book.sheet_names]
+            wanted = names if sheet is None else [_pick_sheet(path, names, sheet)]
+            sheets = {name: pd.read_excel(book, sheet_name=name) for name in wanted}
     except ImportError as err:
         raise ImportError(f"{path.name}: reading .xlsx needs openpyxl (pip install openpyxl)") from err
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as err:
+        if str(err).startswith(f"{path.name}: "):
+            raise
         raise _fail(path, f"not a readable .xlsx workbook ({type(err).__name__}: {err})") from err
     kept = [(name, f) for name, f in sheets.items() if not (f.empty and len(f.columns) == 0)]
-    return kept, {"sheets": [name for name, _ in kept]}
+    return kept, {"sheets": [name for name, _ in kept], "sheets_in_file": names}
 
 
 def _read_parquet(path: Path) -> tuple[list[tuple[str, pd.DataFrame]], dict]:
@@ -270,13 +290,15 @@ def _schema_message(path: Path, err: pandera.errors.SchemaErrors) -> str:
 
 
 def load_online_retail(path_or_dir: str | os.PathLike, *, dayfirst: bool | None = None,
-                       verbose: bool = True) -> pd.DataFrame:
+                       sheet: str | int | None = None, verbose: bool = True) -> pd.DataFrame:
     """Read an Online Retail file (or find it in a data folder) as the canonical raw table.
 
     Returns :data:`RAW_COLUMNS` plus ``raw_row`` (0-based data-row number in the file,
     continuing across the sheets of an .xlsx), validated with :data:`RAW_SCHEMA`.
     ``df.attrs`` records the file, format, encoding (CSV), date format and sheets. Text dates
-    with slashes are read month-first or day-first as the column shows; ``dayfirst`` forces one. Raises
+    with slashes are read month-first or day-first as the column shows; ``dayfirst`` forces one.
+    An .xlsx is read sheet after sheet (Online Retail II: 'Year 2009-2010', 'Year 2010-2011');
+    ``sheet`` picks one by index, name or part of its name ('2010-2011'). Raises
     ``FileNotFoundError`` for a missing file and ``ValueError`` naming the file, column and
     what was expected for an empty, corrupt, undecodable or mis-typed file. Reading the
     official .xlsx takes a minute or two; convert it once to parquet to re-read in a second.
@@ -288,7 +310,9 @@ def load_online_retail(path_or_dir: str | os.PathLike, *, dayfirst: bool | None 
     suffix = next((s for s in readers if name.endswith(s)), None)
     if suffix is None:
         raise _fail(path, f"unsupported file type; expected one of {', '.join(readers)}")
-    parts, info = readers[suffix](path)
+    if sheet is not None and suffix != ".xlsx":
+        raise _fail(path, f"sheet={sheet!r} applies to an .xlsx workbook only; this is a {suffix} file")
+    parts, info = readers[suffix](path, sheet) if suffix == ".xlsx" else readers[suffix](path)
 
     frames = [_canonical_columns(path, sheet, frame) for sheet, frame in parts]
     raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(RAW_COLUMNS))
@@ -317,5 +341,7 @@ def load_online_retail(path_or_dir: str | os.PathLike, *, dayfirst: bool | None 
         extra = f", encoding {info['encoding']}" if "encoding" in info else ""
         if "sheets" in info:
             extra += f", sheets {', '.join(f'{k!r} ({v:,})' for k, v in info['sheet_rows'].items())}"
+            skipped = [n for n in info["sheets_in_file"] if n not in info["sheet_rows"]]
+            extra += f"; not read: {skipped} (sheet=...)" if skipped else ""
         print(f"online_retail: {len(raw):,} lines from {path.name}{extra}")
     return raw

@@ -12,10 +12,11 @@ The synthetic world is not opened here: it is generated, with its truth, by
 
 from __future__ import annotations
 
+import inspect
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -41,6 +42,7 @@ class Opened:
     path: Path
     tables: dict[str, pd.DataFrame] = field(repr=False)
     has_truth: bool = False
+    options: dict[str, Any] = field(default_factory=dict)  # the loader options it was read with
 
     @property
     def name(self) -> str:
@@ -72,8 +74,26 @@ def readable_names() -> tuple[str, ...]:
     return tuple(name for name in DATASETS if name in READERS)
 
 
-def open_dataset(name: str, data_dir: str | os.PathLike | None = None, *, verbose: bool = True) -> Opened:
+def read_options(name: str, options: dict[str, Any] | None) -> dict[str, Any]:
+    """``options`` without None values, checked against the reader of dataset ``name`` (01b's DAYFIRST, SHEET)."""
+    given = {k: v for k, v in (options or {}).items() if v is not None}
+    if name not in READERS:
+        return given
+    loader = READERS[name][1]
+    accepted = [p for p in inspect.signature(loader).parameters if p not in ("path_or_dir", "path", "verbose")]
+    unknown = sorted(set(given) - set(accepted))
+    if unknown:
+        raise ValueError(f"dataset {name!r}: reader {loader.__name__} takes no option(s) {unknown}; "
+                         f"expected some of {accepted}")
+    return given
+
+
+def open_dataset(name: str, data_dir: str | os.PathLike | None = None, *, verbose: bool = True,
+                 **options: Any) -> Opened:
     """Read real dataset ``name`` from ``data_dir`` (None: ``$LABKIT_REAL_DATA``) into the course schema.
+
+    ``options`` go to the dataset's reader (Online Retail: ``dayfirst``, ``sheet``); None means
+    the reader's default, and an option the reader does not take is a ``ValueError``.
 
     Raises ``ValueError`` for an unknown name or a dataset without a reader (both list the
     names that can be opened), ``FileNotFoundError`` naming every path looked at when the
@@ -83,6 +103,7 @@ def open_dataset(name: str, data_dir: str | os.PathLike | None = None, *, verbos
     if ds is None or name not in READERS:
         hint = " (the synthetic world is generated, with its truth, by labkit.ensure_world)" if name == "synthetic" else ""
         raise ValueError(f"dataset {name!r} cannot be opened{hint}; expected one of {', '.join(readable_names())}")
+    given = read_options(name, options)
     path = find_dataset_file(name, data_dir)
     table, loader = READERS[name]
-    return Opened(ds, path, {table: loader(path, verbose=verbose)})
+    return Opened(ds, path, {table: loader(path, verbose=verbose, **given)}, options=given)
