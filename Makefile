@@ -72,8 +72,9 @@ $(PYTHON):
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; v == (3, 11) or print(f"warning: requirements.lock was made for Python 3.11, .venv has {v[0]}.{v[1]} (PY=$(PY))", file=sys.stderr)'
 
 # Re-run whenever the lock or the package metadata changes.
-$(STAMP): requirements.lock pyproject.toml | $(PYTHON)
+$(STAMP): requirements.lock requirements-nodeps.txt pyproject.toml | $(PYTHON)
 	$(PYTHON) -m pip install -r requirements.lock
+	$(PYTHON) -m pip install --no-deps -r requirements-nodeps.txt
 	$(PYTHON) -m pip install -e . --no-deps
 	$(PYTHON) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)"
 	touch $@
@@ -113,16 +114,19 @@ bench: setup
 
 # Regenerate requirements.lock from whatever is installed in .venv.
 # The local tag of the CPU torch build is dropped so the pin works everywhere.
+# the packages of requirements-nodeps.txt stay out of the lock (pip would refuse their pandas<3 metadata)
+NODEPS_EXCLUDE = $(foreach p,$(shell sed -n 's/==.*//p' requirements-nodeps.txt),--exclude $(p))
 lock: $(PYTHON)
 	{ \
 	  echo "# requirements.lock -- full pinned closure of the course environment (Python 3.11, Linux x86_64)."; \
 	  echo "# Made with: make lock, i.e."; \
-	  echo "#   .venv/bin/python -m pip freeze --exclude-editable --exclude labkit | sed -E 's/^(torch==[^+]+)\\+cpu\$$/\\1/'"; \
+	  echo "#   .venv/bin/python -m pip freeze --exclude-editable --exclude labkit $(NODEPS_EXCLUDE) | sed -E 's/^(torch==[^+]+)\\+cpu\$$/\\1/'"; \
 	  echo "# torch: this environment was frozen with the CPU build (torch 2.13.0+cpu); the pin carries no"; \
 	  echo "# local tag, so elsewhere pip installs PyPI's default torch 2.13.0 build (CUDA-enabled on Linux,"; \
 	  echo "# which also pulls in its nvidia-* dependencies, not listed here)."; \
-	  echo "# Install with: make setup (pip install -r requirements.lock && pip install -e . --no-deps)."; \
-	  $(PYTHON) -m pip freeze --exclude-editable --exclude labkit | sed -E 's/^(torch==[^+]+)\+cpu$$/\1/'; \
+	  echo "# Install with: make setup (pip install -r requirements.lock, then --no-deps -r requirements-nodeps.txt,"; \
+	  echo "# then pip install -e . --no-deps)."; \
+	  $(PYTHON) -m pip freeze --exclude-editable --exclude labkit $(NODEPS_EXCLUDE) | sed -E 's/^(torch==[^+]+)\+cpu$$/\1/'; \
 	} > requirements.lock.tmp
 	@grep -q "^torch==" requirements.lock.tmp || { rm -f requirements.lock.tmp; echo "error: .venv looks empty; run make setup first" >&2; exit 1; }
 	mv requirements.lock.tmp requirements.lock

@@ -195,3 +195,31 @@ def test_save_and_load_forecasts(tmp_path, demand):
         save_forecasts(rows, {"bad": np.ones(3)}, "quick", root=tmp_path)
     with pytest.raises(FileNotFoundError, match=r"forecasts/demand_test for quick/synthetic-seed1 not found.*03_lstm"):
         load_forecasts("quick", seed=1, root=tmp_path)
+
+
+def test_statsforecast_peers_use_only_the_past_and_the_on_sale_days():
+    """03b's peers: AutoETS, Croston and TSB on numpy arrays (statsforecast under pandas 3, installed --no-deps)."""
+    from labkit.models.demand.classical import classical_forecasts
+
+    week = np.array([0, 5, 5, 5, 5, 5, 10], dtype=float)  # closed one day a week, busy on another
+    y = np.tile(week, 12)
+    panel = _panel(y)
+    origin = panel[S.DATE].iloc[69]
+    rows = _rows(pd.DatetimeIndex([origin] * 14), np.arange(1, 15))
+    out = classical_forecasts(panel, rows)
+    assert set(out) == {"statsforecast_ets", "statsforecast_croston", "statsforecast_tsb"}
+    expected = np.array([y[69 + h - 7 * int(np.ceil(h / 7))] for h in range(1, 15)])
+    np.testing.assert_allclose(out["statsforecast_ets"], expected, atol=0.5)  # the weekly season, found by AICc
+    for name in ("statsforecast_croston", "statsforecast_tsb"):  # a flat rate near the mean of 5 a day
+        assert np.ptp(out[name]) < 1e-9 and abs(out[name][0] - week.mean()) < 1.0
+    planted = panel.copy()
+    planted.loc[70:, S.UNITS] = 1e6  # the future: must not leak into any forecast
+    for name, pred in classical_forecasts(planted, rows).items():
+        np.testing.assert_array_equal(pred, out[name])
+    # not on sale before day 60: the zeros before the launch are not history; 10 days (< 14) are forecast by their mean
+    young = _panel(np.where(np.arange(len(y)) >= 60, 3.0, 0.0) + (np.arange(len(y)) % 2), launch=60)
+    short = classical_forecasts(young, rows)
+    for pred in short.values():
+        np.testing.assert_allclose(pred, young[S.UNITS].iloc[60:70].mean())
+    with pytest.raises(ValueError, match="horizons must lie in 1 .. 14"):
+        classical_forecasts(panel, _rows(pd.DatetimeIndex([origin]), np.array([15])))

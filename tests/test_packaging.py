@@ -136,3 +136,20 @@ def test_torch_pin_has_no_local_build_tag(top_level, locked):
     # The lock is frozen from the CPU build (2.13.0+cpu); the '+cpu' tag must be
     # stripped so that the same pin resolves on PyPI everywhere else.
     assert "+" not in top_level["torch"] and "+" not in locked["torch"]
+
+
+NODEPS = ROOT / "requirements-nodeps.txt"
+
+
+def test_nodeps_packages_are_pinned_outside_the_lock_and_installed_without_deps(locked):
+    """statsforecast and fugue declare pandas<3: installed with --no-deps after the lock, never inside it."""
+    lines = [ln.strip() for ln in NODEPS.read_text(encoding="utf-8").splitlines()
+             if ln.strip() and not ln.lstrip().startswith("#")]
+    pins = parse_pins(lines, "requirements-nodeps.txt")
+    assert "statsforecast" in pins
+    assert not set(pins) & set(locked), "a --no-deps package is also in requirements.lock"
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "pip install --no-deps -r requirements-nodeps.txt" in makefile
+    import statsforecast  # the installed version is the pinned one
+
+    assert statsforecast.__version__ == pins["statsforecast"]

@@ -101,7 +101,7 @@ def forecast_track(orders: pd.DataFrame, top_n: int = 50, lstm_epochs: int = 3, 
     Returns ``table`` (:func:`~labkit.evaluation.forecast_metrics.forecast_table`: wape, rmse,
     mase, bias), ``per_horizon`` (WAPE by horizon; horizons without any sale, e.g. the shop's
     closed Saturdays, are left out), the test rows with one column per model
-    (``test``), the fitted ``lightgbm`` and ``lstm``, ``split``, ``products`` and ``seconds``.
+    (``test``), the fitted ``lightgbm`` and ``lstm``, ``split``, the daily ``panel``, ``products`` and ``seconds``.
     """
     from .lstm import LSTMForecaster  # torch: loaded only when the LSTM trains
 
@@ -128,4 +128,4 @@ def forecast_track(orders: pd.DataFrame, top_n: int = 50, lstm_epochs: int = 3, 
     table = forecast_table(te, list(preds), seasonal_scale(panel, split.train_end))
     sold = te.groupby(S.HORIZON)[S.UNITS].transform("sum") > 0  # closed days (Saturdays): WAPE undefined
     return {"table": table, "per_horizon": per_horizon(te[sold], list(preds)), "test": te, "lightgbm": lgbm,
-            "lstm": lstm, "split": split, "products": products, "seconds": seconds}
+            "lstm": lstm, "split": split, "panel": panel, "products": products, "seconds": seconds}
