@@ -226,3 +226,9 @@ def test_04b_womens_reviews_with_few_labels(recorded):
     assert 0 <= m["text_dup_share_across_parts"] < 0.01  # a handful of repeated reviews (0.04 %), kept in one part
     # 5-class star rating from 600 reviews: above always-5-stars (macro-F1 ~0.15), far from perfect
     assert 0.15 < m["rating_macro_f1_tfidf"] < 0.6 and 0.15 < m["rating_macro_f1_bert"] < 0.6
+    # #16: with class weights on both sides (TF-IDF's tuned on validation) and 6 epochs, the fine-tuned MiniLM beats
+    # TF-IDF by 0.03 or more (quick, 2026-12-06: 0.453 vs 0.397) and no star rating collapses: every class is
+    # predicted on a balanced test slice (smallest recall 0.18, 1 star)
+    assert m["rating_macro_f1_bert"] >= m["rating_macro_f1_tfidf"] + 0.03
+    assert m["rating_classes_predicted_balanced_bert"] == 5 and m["rating_min_class_recall_bert"] > 0
+    assert m["recommended_auc_bert"] > m["recommended_auc_tfidf"]

@@ -91,6 +91,21 @@ def test_fine_tune_predict_and_attributions(tmp_path):
     _, hist = bert.fine_tune(model, tok, texts, y, vt, vy, lr=1e-4, epochs=1, batch_size=16, max_length=16,
                              output_dir=tmp_path / "bucket", seed=0, length_bucket=2)
     assert list(hist["epoch"]) == [1] and np.isfinite(hist["train_loss"]).all()
+    with pytest.raises(ValueError, match=r"class_weights: expected 2 positive finite weights"):
+        bert.fine_tune(model, tok, texts, y, vt, vy, epochs=1, class_weights=[1.0, 0.0])
+
+
+def test_class_weights_set_the_trainers_loss_and_move_the_model_to_the_rare_class(tmp_path):
+    """04b: the weighted cross-entropy replaces the model's loss; a heavy weight on class 0 makes it predicted."""
+    texts, y = _tiny(64)
+    preds = {}
+    for name, weights in (("plain", None), ("class 0 x20", [20.0, 1.0])):
+        model, tok = bert.load_classifier(None, num_labels=2, seed=0)
+        model, hist = bert.fine_tune(model, tok, texts, y, texts[:8], y[:8], lr=3e-4, epochs=1, batch_size=16,
+                                     max_length=16, output_dir=tmp_path / name, seed=0, class_weights=weights)
+        assert np.isfinite(hist["train_loss"]).all()
+        preds[name] = bert.predict_proba(model, tok, texts, max_length=16)[:, 0].mean()
+    assert preds["class 0 x20"] > preds["plain"] + 0.1  # measured: 0.69 vs 0.52
 
 
 def test_embed_shape_and_determinism():
@@ -128,6 +143,11 @@ def test_tfidf_beats_chance_and_embedding_baseline():
     assert macro_f1_report(yv, emb.predict(ev))["macro_f1"] > 0.8
     with pytest.raises(ValueError, match="y_train"):
         fit_tfidf_logreg(xt, np.zeros(300, dtype=int), xv, yv)
+    both = fit_tfidf_logreg(xt, yt, xv, yv, class_weights=(None, "balanced"))  # 04b's grid
+    assert len(both.scores) == 12 and set(both.scores["class_weight"]) == {"None", "balanced"}
+    assert both.scores["valid_macro_f1"].max() >= tfidf.scores["valid_macro_f1"].max()
+    with pytest.raises(ValueError, match="class_weights: expected a grid of None and/or 'balanced'"):
+        fit_tfidf_logreg(xt, yt, xv, yv, class_weights=("sqrt",))
 
 
 def test_macro_f1_report_counts_unpredicted_class():

@@ -40,8 +40,8 @@ class TunedText:
 
 
 def _tune(prep, X_train: object, y_train: object, X_valid: object, y_valid: object, Cs: Sequence[float],
-          scale: bool, max_iter: int) -> TunedText:
-    """Fit ``prep`` on train once, then logistic regression for each C; keep the best on validation."""
+          scale: bool, max_iter: int, class_weights: Sequence[str | None] = (None,)) -> TunedText:
+    """Fit ``prep`` on train once, then logistic regression for each (C, class weight); keep the best on validation."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
@@ -60,21 +60,28 @@ def _tune(prep, X_train: object, y_train: object, X_valid: object, y_valid: obje
     if A_train.shape[0] != len(y_train) or A_valid.shape[0] != len(y_valid):
         raise ValueError(f"expected one label per row: train {A_train.shape[0]} rows / {len(y_train)} labels, "
                          f"valid {A_valid.shape[0]} rows / {len(y_valid)} labels")
+    if not class_weights or any(w not in (None, "balanced") for w in class_weights):
+        raise ValueError(f"class_weights: expected a grid of None and/or 'balanced', got {class_weights!r}")
     rows, best = [], None
-    for C in Cs:
-        lr = LogisticRegression(C=float(C), max_iter=max_iter).fit(A_train, y_train)
-        f1 = macro_f1(y_valid, lr.predict(A_valid))
-        rows.append({"C": float(C), "valid_macro_f1": f1})
-        if best is None or f1 > best[0]:
-            best = (f1, float(C), lr)
+    for weight in class_weights:
+        for C in Cs:
+            lr = LogisticRegression(C=float(C), max_iter=max_iter, class_weight=weight).fit(A_train, y_train)
+            f1 = macro_f1(y_valid, lr.predict(A_valid))
+            rows.append({"C": float(C), **({"class_weight": str(weight)} if len(class_weights) > 1 else {}),
+                         "valid_macro_f1": f1})
+            if best is None or f1 > best[0]:
+                best = (f1, float(C), lr)
     model = Pipeline([*(head.steps if head else []), ("logreg", best[2])])
     return TunedText(model, best[1], pd.DataFrame(rows))
 
 
 def fit_tfidf_logreg(train_texts: Sequence[str], y_train: object, valid_texts: Sequence[str], y_valid: object,
                      Cs: Sequence[float] = C_GRID, min_df: int = 1, max_features: int | None = 200_000,
-                     max_iter: int = 2000) -> TunedText:
-    """TF-IDF (word 1-2-grams, sublinear tf, fitted on train only) + logistic regression, C tuned."""
+                     max_iter: int = 2000, class_weights: Sequence[str | None] = (None,)) -> TunedText:
+    """TF-IDF (word 1-2-grams, sublinear tf, fitted on train only) + logistic regression, C tuned.
+
+    ``class_weights``: the class weightings tried with each C (04b: ``(None, "balanced")``).
+    """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     for name, t in (("train_texts", train_texts), ("valid_texts", valid_texts)):
@@ -82,7 +89,8 @@ def fit_tfidf_logreg(train_texts: Sequence[str], y_train: object, valid_texts: S
             raise ValueError(f"{name}: expected a list of strings")
     vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=min_df, max_features=max_features,
                           strip_accents="unicode")
-    return _tune(vec, list(train_texts), y_train, list(valid_texts), y_valid, Cs, scale=False, max_iter=max_iter)
+    return _tune(vec, list(train_texts), y_train, list(valid_texts), y_valid, Cs, scale=False, max_iter=max_iter,
+                 class_weights=class_weights)
 
 
 def fit_embedding_logreg(train_emb: np.ndarray, y_train: object, valid_emb: np.ndarray, y_valid: object,

@@ -198,7 +198,8 @@ def fine_tune(model, tokenizer, train_texts: Sequence[str], train_labels: Sequen
               valid_texts: Sequence[str], valid_labels: Sequence[int], lr: float = 5e-5, epochs: int = 3,
               batch_size: int = 32, max_length: int = 128, warmup_ratio: float = 0.1, seed: int = 0,
               output_dir: str | Path | None = None, bf16: bool | None = None, weight_decay: float = 0.01,
-              keep_checkpoints: bool = False, length_bucket: int | None = None, log_dir: str | Path | None = None):
+              keep_checkpoints: bool = False, length_bucket: int | None = None, log_dir: str | Path | None = None,
+              class_weights: Sequence[float] | None = None):
     """Fine-tune ``model`` with Hugging Face ``Trainer``; returns ``(model, history)``.
 
     Evaluates and checkpoints every epoch and reloads the epoch with the best validation
@@ -211,7 +212,9 @@ def fine_tune(model, tokenizer, train_texts: Sequence[str], train_labels: Sequen
     see there); ``None`` (default): random batches. ``log_dir``: a folder for TensorBoard logs
     (train loss every 5 % of the steps, validation metrics every epoch; read back with
     :func:`labkit.training.tensorboard_scalars`). ``history``: one row per epoch; ``attrs`` has
-    the best epoch and the wall time (evaluation and checkpointing included).
+    the best epoch and the wall time (evaluation and checkpointing included). ``class_weights``:
+    one weight per class for the cross-entropy (04b's rare star ratings), set as the Trainer's
+    ``compute_loss_func``; None: the model's own, unweighted loss.
     """
     import torch
 
@@ -232,6 +235,10 @@ def fine_tune(model, tokenizer, train_texts: Sequence[str], train_labels: Sequen
         if y.size and (y.min() < 0 or y.max() >= n_labels):
             raise ValueError(f"{name}: expected class ids 0..{n_labels - 1} (model has {n_labels} labels), "
                              f"found {y.min()}..{y.max()}")
+    if class_weights is not None:
+        class_weights = np.asarray(class_weights, dtype=np.float32)
+        if class_weights.shape != (n_labels,) or not np.isfinite(class_weights).all() or (class_weights <= 0).any():
+            raise ValueError(f"class_weights: expected {n_labels} positive finite weights, got {class_weights.tolist()}")
     cuda = torch.cuda.is_available()
     if bf16 is None:
         bf16 = cuda and torch.cuda.is_bf16_supported()
@@ -249,6 +256,13 @@ def fine_tune(model, tokenizer, train_texts: Sequence[str], train_labels: Sequen
     trainer = build_trainer(model, tokenizer, train, valid, lr, epochs, batch_size, seed, str(out), bool(bf16),
                             weight_decay, warmup_ratio, trainer_class=_Trainer if length_bucket else None,
                             log_dir=None if log_dir is None else str(log_dir))
+    if class_weights is not None:
+        weight = torch.from_numpy(class_weights)
+
+        def weighted_cross_entropy(outputs, labels, num_items_in_batch=None):
+            return torch.nn.functional.cross_entropy(outputs.logits, labels, weight=weight.to(outputs.logits.device))
+
+        trainer.compute_loss_func = weighted_cross_entropy  # the Trainer calls it with (outputs, labels)
     t0 = time.perf_counter()
     with _quiet():
         trainer.train()

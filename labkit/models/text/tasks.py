@@ -167,7 +167,7 @@ def subsample(task: TextTask, max_train: int, max_eval: int | None = None, seed:
 def tune_fine_tune(task: TextTask, lrs: Sequence[float], epochs: int, name_or_path: str | None = None,
                    scratch: bool = False, max_length: int = 64, batch_size: int = 32, seed: int = 0,
                    train_rows: int | None = None, warmup_ratio: float = 0.1, length_bucket: int | None = None,
-                   log_dir: str | Path | None = None):
+                   log_dir: str | Path | None = None, class_weights=None):
     """Fine-tune one model per learning rate; keep the best by validation macro-F1.
 
     Returns ``(model, tokenizer, trials)``: ``trials`` has one row per learning rate (best
@@ -176,6 +176,7 @@ def tune_fine_tune(task: TextTask, lrs: Sequence[float], epochs: int, name_or_pa
     architecture from random weights (see :func:`labkit.models.text.bert.load_classifier`).
     ``length_bucket``: passed to :func:`labkit.models.text.bert.fine_tune` (04's exercise on speed).
     ``log_dir``: TensorBoard logs, one subfolder per learning rate (``lr0.0002``; 04's loss curves).
+    ``class_weights``: one cross-entropy weight per class (04b), passed to ``fine_tune``.
     """
     from . import bert  # transformers and torch: loaded only when a model is trained
 
@@ -190,7 +191,8 @@ def tune_fine_tune(task: TextTask, lrs: Sequence[float], epochs: int, name_or_pa
         model, hist = bert.fine_tune(model, tok, train_x, train_y, valid_x, valid_y, lr=float(lr), epochs=epochs,
                                      batch_size=batch_size, max_length=max_length, seed=seed,
                                      warmup_ratio=warmup_ratio, length_bucket=length_bucket,
-                                     log_dir=None if log_dir is None else Path(log_dir) / f"lr{lr:g}")
+                                     log_dir=None if log_dir is None else Path(log_dir) / f"lr{lr:g}",
+                                     class_weights=class_weights)
         rows.append({"lr": float(lr), "valid_macro_f1": hist.attrs["best_valid_macro_f1"],
                      "best_epoch": hist.attrs["best_epoch"], "epochs": epochs, "train_texts": len(train_x),
                      "seconds": hist.attrs["train_seconds"], "samples_per_s": hist.attrs["samples_per_s"]})
