@@ -10,12 +10,8 @@ Introduced in 01_data_cleaning.
 
 from __future__ import annotations
 
-import gzip
-import io
 import os
 import re
-import warnings
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +21,7 @@ import pandera.pandas as pa
 
 from ..schema import RAW_ROW
 from .registry import resolve_dataset_path
+from .retail_files import file_error, read_csv, read_parquet, read_xlsx
 
 RAW_COLUMNS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
                "CustomerID", "Country")
@@ -85,108 +82,6 @@ _EXPECTED = {"Quantity": "whole numbers (int64, below 2**53 in size)", "UnitPric
              "Description": "text", "CustomerID": "text", "Country": "text", RAW_ROW: "row numbers"}
 
 
-def _fail(path: Path, message: str) -> ValueError:
-    return ValueError(f"{path.name}: {message}")
-
-
-def _decode(path: Path, data: bytes) -> tuple[str, str]:
-    """Text of a CSV file and the encoding used: UTF-8, cp1252, or both line by line.
-
-    A file that is UTF-8 except for a few stray cp1252/latin-1 bytes (a line pasted from
-    another export) is decoded line by line, so its UTF-8 accents stay intact; the encoding
-    then reads ``"utf-8, cp1252 on lines 5, 17"`` (1-based file lines) and a warning says so.
-    """
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 1 and b"\x00" in data[:2]):
-        raise _fail(path, "UTF-16 text (byte-order mark or NUL bytes); re-save it as UTF-8 CSV "
-                          "(in Excel: 'CSV UTF-8'; or iconv -f UTF-16 -t UTF-8)")
-    if b"\x00" in data[:65536]:
-        raise _fail(path, "binary content (NUL bytes), not a CSV text file; corrupt or another format?")
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    lines = data.split(b"\n")
-    utf8_accents, fallback, out = 0, [], []
-    offset = 0
-    for i, line in enumerate(lines):
-        try:
-            text = line.decode("utf-8-sig" if i == 0 else "utf-8")
-            utf8_accents += any(ord(c) > 127 for c in text)
-        except UnicodeDecodeError:
-            try:
-                text = line.decode("cp1252")
-            except UnicodeDecodeError as err:
-                raise _fail(path, f"undecodable bytes: neither UTF-8 nor cp1252/latin-1 (byte "
-                                  f"0x{line[err.start]:02x} at offset {offset + err.start}, line {i + 1}); "
-                                  f"re-export the file as UTF-8 CSV") from None
-            fallback.append(i + 1)
-        out.append(text)
-        offset += len(line) + 1
-    if not utf8_accents:  # no UTF-8 accent anywhere: the whole file is cp1252 (the usual UCI copies)
-        return data.decode("cp1252"), "cp1252"
-    shown = ", ".join(map(str, fallback[:10])) + (f" and {len(fallback) - 10} more" if len(fallback) > 10 else "")
-    encoding = f"utf-8, cp1252 on line{'s' if len(fallback) > 1 else ''} {shown}"
-    warnings.warn(f"{path.name}: mixed encodings: {encoding} (each line decoded on its own; check those lines)",
-                  stacklevel=3)
-    return "\n".join(out), encoding
-
-
-def _read_csv(path: Path) -> tuple[list[tuple[str, pd.DataFrame]], dict]:
-    try:
-        data = gzip.decompress(path.read_bytes()) if path.name.lower().endswith(".gz") else path.read_bytes()
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
-        raise _fail(path, f"cannot read the file ({err})") from err
-    if not data.strip():
-        raise _fail(path, "empty file; expected a header line and invoice lines")
-    text, encoding = _decode(path, data)
-    header = text.split("\n", 1)[0]
-    sep = max((",", ";", "\t"), key=header.count)  # the separator the header line uses most
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise _fail(path, f"not a readable CSV file with separator {sep!r} (the one its header line uses "
-                          f"most) ({err})") from err
-    return [("", frame)], {"encoding": encoding, **({"separator": sep} if sep != "," else {})}
-
-
-def _pick_sheet(path: Path, names: list[str], sheet: str | int) -> str:
-    """The sheet ``sheet`` names: its index, its exact name, or the one name containing it ('2010-2011')."""
-    if isinstance(sheet, int) and not isinstance(sheet, bool):
-        if -len(names) <= sheet < len(names):
-            return names[sheet]
-    elif isinstance(sheet, str):
-        if sheet in names:
-            return sheet
-        hits = [n for n in names if sheet.lower() in n.lower()]
-        if len(hits) == 1:
-            return hits[0]
-    raise _fail(path, f"sheet={sheet!r} matches no single sheet; expected an index 0..{len(names) - 1}, a name "
-                      f"or part of one of {names}")
-
-
-def _read_xlsx(path: Path, sheet: str | int | None = None) -> tuple[list[tuple[str, pd.DataFrame]], dict]:
-    try:
-        with pd.ExcelFile(path, engine="openpyxl") as book:
-            names = [str(n) for n in book.sheet_names]
-            wanted = names if sheet is None else [_pick_sheet(path, names, sheet)]
-            sheets = {name: pd.read_excel(book, sheet_name=name) for name in wanted}
-    except ImportError as err:
-        raise ImportError(f"{path.name}: reading .xlsx needs openpyxl (pip install openpyxl)") from err
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as err:
-        if str(err).startswith(f"{path.name}: "):
-            raise
-        raise _fail(path, f"not a readable .xlsx workbook ({type(err).__name__}: {err})") from err
-    kept = [(name, f) for name, f in sheets.items() if not (f.empty and len(f.columns) == 0)]
-    return kept, {"sheets": [name for name, _ in kept], "sheets_in_file": names}
-
-
-def _read_parquet(path: Path) -> tuple[list[tuple[str, pd.DataFrame]], dict]:
-    try:
-        return [("", pd.read_parquet(path))], {}
-    except Exception as err:  # pyarrow raises several types for a corrupt file
-        raise _fail(path, f"not a readable parquet file ({type(err).__name__}: {err})") from err
-
-
 def _canonical_columns(path: Path, sheet: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Rename either column convention to RAW_COLUMNS; error on missing or doubled columns."""
     where = f"sheet {sheet!r}: " if sheet else ""
@@ -196,11 +91,11 @@ def _canonical_columns(path: Path, sheet: str, frame: pd.DataFrame) -> pd.DataFr
         if key in _ALIASES:
             target = _ALIASES[key]
             if target in mapping.values():
-                raise _fail(path, f"{where}two columns map to {target!r}; keep one of them")
+                raise file_error(path, f"{where}two columns map to {target!r}; keep one of them")
             mapping[col] = target
     missing = [c for c in RAW_COLUMNS if c not in mapping.values()]
     if missing:
-        raise _fail(path, f"{where}missing column(s) {', '.join(missing)}; expected the columns "
+        raise file_error(path, f"{where}missing column(s) {', '.join(missing)}; expected the columns "
                           f"{', '.join(RAW_COLUMNS)} (or Online Retail II's Invoice, Price, Customer ID), "
                           f"found {', '.join(map(str, frame.columns))}")
     return frame.rename(columns=mapping)[list(RAW_COLUMNS)]
@@ -253,7 +148,7 @@ def _parse_dates(path: Path, s: pd.Series, dayfirst: bool | None = None) -> tupl
         density = {k: v.dt.normalize().nunique() / ((v.max() - v.min()).days + 1) for k, (v, _) in fits.items()}
         if max(density.values()) >= 3 * min(density.values()):
             return fits[max(density, key=density.get)]
-        raise _fail(path, f"column InvoiceDate: every day is <= 12, so {text.iloc[0]!r} reads as "
+        raise file_error(path, f"column InvoiceDate: every day is <= 12, so {text.iloc[0]!r} reads as "
                           f"{fits[False][0].iloc[0]:%d %b %Y} (month first) or {fits[True][0].iloc[0]:%d %b %Y} "
                           f"(day first), and the column does not tell which; pass dayfirst=True (d/m/Y, "
                           f"e.g. UK exports) or dayfirst=False (m/d/Y) to load_online_retail")
@@ -265,7 +160,7 @@ def _parse_dates(path: Path, s: pd.Series, dayfirst: bool | None = None) -> tupl
             break
     bad = parsed.isna().to_numpy()
     row = int(np.argmax(bad)) if bad.any() else 0
-    raise _fail(path, f"column InvoiceDate: expected date-times{order} like '2010-12-01 08:26:00' or "
+    raise file_error(path, f"column InvoiceDate: expected date-times{order} like '2010-12-01 08:26:00' or "
                       f"'12/1/2010 8:26', found {text.iloc[row]!r} (raw_row {row})")
 
 
@@ -306,18 +201,18 @@ def load_online_retail(path_or_dir: str | os.PathLike, *, dayfirst: bool | None 
     """
     path = resolve_dataset_path(path_or_dir, "online_retail", "an Online Retail .xlsx, .csv, .csv.gz or .parquet file")
     name = path.name.lower()
-    readers = {".xlsx": _read_xlsx, ".csv": _read_csv, ".csv.gz": _read_csv, ".parquet": _read_parquet}
+    readers = {".xlsx": read_xlsx, ".csv": read_csv, ".csv.gz": read_csv, ".parquet": read_parquet}
     suffix = next((s for s in readers if name.endswith(s)), None)
     if suffix is None:
-        raise _fail(path, f"unsupported file type; expected one of {', '.join(readers)}")
+        raise file_error(path, f"unsupported file type; expected one of {', '.join(readers)}")
     if sheet is not None and suffix != ".xlsx":
-        raise _fail(path, f"sheet={sheet!r} applies to an .xlsx workbook only; this is a {suffix} file")
+        raise file_error(path, f"sheet={sheet!r} applies to an .xlsx workbook only; this is a {suffix} file")
     parts, info = readers[suffix](path, sheet) if suffix == ".xlsx" else readers[suffix](path)
 
     frames = [_canonical_columns(path, sheet, frame) for sheet, frame in parts]
     raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(RAW_COLUMNS))
     if len(raw) == 0:
-        raise _fail(path, "no data rows; expected a header line followed by invoice lines")
+        raise file_error(path, "no data rows; expected a header line followed by invoice lines")
     for col in ("InvoiceNo", "StockCode"):
         raw[col] = _id_strings(raw[col])
     raw["CustomerID"] = _id_strings(raw["CustomerID"], strip_dot_zero=True)
