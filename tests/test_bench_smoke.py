@@ -162,3 +162,16 @@ def test_bert_buckets_benchmark_smoke(tmp_path):
     assert [r["length_bucket"] for r in result["rows"]] == [None, 2] and result["train_texts"] == 48
     for r in result["rows"]:
         assert r["fit_seconds"] > 0 and 0 <= r["test_macro_f1"] <= 1 and 0 <= r["test_macro_f1[hard]"] <= 1
+
+
+def test_image_features_benchmark_smoke(tmp_path):
+    """benchmarks/bench_image_features.py --quick: one size and batch, JSON written, a positive rate."""
+    spec = importlib.util.spec_from_file_location("bench_image_features", BENCH.with_name("bench_image_features.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "i.json"
+    result = module.main(["--quick", "--threads", "1", "--out", str(out)])
+    assert json.loads(out.read_text())["rows"] == result["rows"]
+    (row,) = result["rows"]
+    assert (row["task"], row["input_px"], row["batch"], row["images"]) == ("features", 64, 4, 8)
+    assert row["images_per_s"] > 0
