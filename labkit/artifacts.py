@@ -71,6 +71,8 @@ ARTIFACTS: dict[str, Artifact] = {
                              "frozen MiniLM embeddings of products or reviews (05)"),
     "models/*": Artifact("04_bert", "models/{name}", "a fine-tuned model and its tokenizer (save_pretrained folder)"),
     "predictions/*": Artifact("04_bert", "predictions/{name}.parquet", "test-part class probabilities per model (07)"),
+    "launch/*": Artifact("05_multimodal_fusion", "launch/{name}",
+                         "the launch catalogue (products, truth, images, launch oracle) and its frozen features"),
 }
 
 _NAME_PART = re.compile(r"^[A-Za-z0-9_.-]+$")

@@ -48,6 +48,7 @@ class Profile:
     bert_scratch_epochs: int = 4  # epochs of the same network from random weights (it wants more than fine-tuning)
     bert_more_tasks: int = 2  # extra tasks fine-tuned after sentiment (labkit.models.text.tasks.MORE_TASKS; 0: none)
     # fusion (05) and reinforcement learning (06)
+    launch_products: int = 2_000  # new products of 05's launch catalogue (labkit.oracles.launch)
     fusion_epochs: int = 5
     rl_episodes: int = 200
     # evaluation (07)
@@ -104,7 +105,7 @@ PROFILES: dict[str, Profile] = {
         seq_curve_points=2, forecast_epochs=8,
         bert_max_texts=3000, bert_epochs=2, bert_batch_size=32, bert_eval_texts=1500, bert_tune_budget=1,
         bert_curve_points=1, bert_scratch_epochs=3, bert_more_tasks=0,
-        fusion_epochs=10,
+        launch_products=5_000, fusion_epochs=10,
         rl_episodes=1000, bootstrap_samples=1000,
     ),
     "gpu": Profile(
@@ -114,7 +115,7 @@ PROFILES: dict[str, Profile] = {
         seq_curve_points=3, forecast_epochs=12,
         bert_max_texts=200_000, bert_max_length=128, bert_epochs=3, bert_scratch_epochs=6, bert_batch_size=128,
         bert_eval_texts=50_000, bert_tune_budget=3, bert_curve_points=4,
-        fusion_epochs=20, rl_episodes=5000, bootstrap_samples=2000,
+        launch_products=20_000, fusion_epochs=20, rl_episodes=5000, bootstrap_samples=2000,
     ),
 }
 
