@@ -73,6 +73,8 @@ ARTIFACTS: dict[str, Artifact] = {
     "predictions/*": Artifact("04_bert", "predictions/{name}.parquet", "test-part class probabilities per model (07)"),
     "launch/*": Artifact("05_multimodal_fusion", "launch/{name}",
                          "the launch catalogue (products, truth, images, launch oracle) and its frozen features"),
+    "fashion/*": Artifact("05b_fashion_images", "fashion/{name}",
+                          "frozen image and text features of the fashion catalogue's products"),
 }
 
 _NAME_PART = re.compile(r"^[A-Za-z0-9_.-]+$")

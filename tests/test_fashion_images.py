@@ -43,6 +43,7 @@ def test_every_image_problem_is_counted_never_a_crash(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "5 of 7 images decoded to 32 px" in out and "1 corrupt" in out and "1 missing" in out
     assert "1 image files without a metadata row" in out
+    assert load_fashion_images(meta.iloc[:2], size=32, verbose=False).orphans == 1  # a sample: still the one orphan
     grey = got.images[1]
     assert (grey[..., 0] == grey[..., 1]).all()  # greyscale became three equal channels
 

@@ -8,7 +8,8 @@ size or mode (greyscale, RGBA, palette). :func:`load_fashion_images` decodes eve
 into one uint8 array and reports each row's fate in ``status``: ``ok``, ``resized``,
 ``converted`` (mode to RGB; ``converted+resized`` for both), or ``missing`` / ``corrupt``
 (left out of the array, never silently: counted in the printed line and listed in the report).
-Image files without a metadata row are counted as ``orphans``.
+Image files without a metadata row of the file are counted as ``orphans`` (a sample of the rows,
+``meta.iloc[...]``, keeps the file's ids in ``attrs`` and is not charged with the rest).
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def load_fashion_metadata(path_or_dir: str | os.PathLike, verbose: bool = True) 
     if len(dup):
         raise ValueError(f"{path.name}: id {int(dup.iloc[0])} appears more than once; expected one row per product")
     meta["year"] = pd.to_numeric(meta["year"], errors="coerce").astype("Int64")
-    meta.attrs.update({"source": path.name, "images_dir": str(path.parent / "images")})
+    meta.attrs.update({"source": path.name, "images_dir": str(path.parent / "images"),
+                       "all_ids": tuple(meta["id"].tolist())})  # orphans are counted against the whole file
     if verbose:
         print(f"fashion_images: {len(meta):,} products from {path.name}")
     return meta
@@ -132,7 +134,7 @@ def load_fashion_images(meta: pd.DataFrame, images_dir: str | os.PathLike | None
     report = pd.DataFrame({"id": meta["id"].to_numpy(), "status": status})
     keep = report["status"].isin(KEPT).to_numpy()
     files = {p.stem for p in folder.glob("*.jpg")}
-    orphans = len(files - set(meta["id"].astype(str)))
+    orphans = len(files - {str(i) for i in meta.attrs.get("all_ids", meta["id"].tolist())})
     result = FashionImages(meta[keep].reset_index(drop=True), out[keep], report, orphans)
     if verbose:
         c = report["status"].value_counts()

@@ -97,6 +97,7 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
                "(metadata file styles.csv, images in images/)",
         licence="as published on Kaggle (check the page before redistributing)",
         notes="the images are expected in an images/ folder beside the metadata file",
+        notebooks=("05b_fashion_images",),
     ),
 )}
 

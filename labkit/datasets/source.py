@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from .fashion import load_fashion_metadata
 from .online_retail import load_online_retail
 from .online_shoppers import load_online_shoppers
 from .registry import DATASETS, Dataset, find_dataset_file, get_dataset
@@ -31,6 +32,7 @@ READERS: dict[str, tuple[str, Callable[..., pd.DataFrame]]] = {
     "online_shoppers": ("sessions", load_online_shoppers),
     "womens_reviews": ("reviews", load_womens_reviews),
     "bitext": ("messages", load_bitext),
+    "fashion_images": ("products", load_fashion_metadata),  # the images: labkit.datasets.fashion.load_fashion_images
 }
 
 
