@@ -89,9 +89,9 @@ def launch_data(profile: str | Profile | None = None, seed: int = 0, n: int | No
                       pd.read_parquet(store.path(names[3])), pd.read_parquet(store.path(names[1])), store, fp)
 
 
-def _cached(data: LaunchData, name: str, settings: dict, build) -> np.ndarray:
-    fp = {**data.fingerprint, **settings}
-    path = data.store.ensure(name, fp, lambda: np.save(data.store.path(name), build()), verbose=False)
+def cached_array(store: ArtifactStore, name: str, fingerprint: dict, build) -> np.ndarray:
+    """The array artifact ``name`` (an .npy file): ``build()`` once, read back while ``fingerprint`` holds (05, 05b)."""
+    path = store.ensure(name, fingerprint, lambda: np.save(store.path(name), build()), verbose=False)
     return np.load(path)
 
 
@@ -100,13 +100,13 @@ def text_features(data: LaunchData, max_length: int = 128) -> np.ndarray:
     from ..text.embeddings import embed
 
     texts = (data.products[S.TITLE] + ". " + data.products[S.DESCRIPTION]).tolist()
-    return _cached(data, "launch/text_minilm.npy", {"max_length": max_length},
-                   lambda: embed(texts, max_length=max_length))
+    return cached_array(data.store, "launch/text_minilm.npy", {**data.fingerprint, "max_length": max_length},
+                        lambda: embed(texts, max_length=max_length))
 
 
 def image_features(data: LaunchData, size: int = 128, batch_size: int = 64) -> np.ndarray:
     """Frozen ImageNet EfficientNet-Lite0 features (n, 1280) of each product's image, upsampled to ``size`` px."""
     from ..image.efficientnet import image_features as features, load_efficientnet_lite0
 
-    return _cached(data, f"launch/image_effnet{size}.npy", {"size": size},
-                   lambda: features(load_efficientnet_lite0(), data.images, batch_size=batch_size, size=size))
+    return cached_array(data.store, f"launch/image_effnet{size}.npy", {**data.fingerprint, "size": size},
+                        lambda: features(load_efficientnet_lite0(), data.images, batch_size=batch_size, size=size))

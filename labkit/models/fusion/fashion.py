@@ -18,6 +18,7 @@ from ...artifacts import ArtifactStore
 from ...datasets.fashion import FashionImages, load_fashion_images, load_fashion_metadata
 from ...datasets.registry import find_dataset_file
 from ...profiles import Profile, get_profile
+from .data import cached_array
 
 
 @dataclass
@@ -53,23 +54,18 @@ def fashion_data(profile: str | Profile | None, seed: int, data_dir=None, sample
     return FashionData(loaded.meta, loaded.images, loaded, ArtifactStore(prof.name, seed, "fashion_images"), fp)
 
 
-def _cached(data: FashionData, name: str, build) -> np.ndarray:
-    path = data.store.ensure(name, data.fingerprint, lambda: np.save(data.store.path(name), build()), verbose=False)
-    return np.load(path)
-
-
 def fashion_image_features(data: FashionData) -> np.ndarray:
     """Frozen ImageNet EfficientNet-Lite0 features (n, 1280) of the decoded images (at their decoded size)."""
     from ..image.efficientnet import image_features, load_efficientnet_lite0
 
     px = data.images.shape[1]
-    return _cached(data, f"fashion/image_effnet{px}.npy",
-                   lambda: image_features(load_efficientnet_lite0(), data.images, size=px))
+    return cached_array(data.store, f"fashion/image_effnet{px}.npy", data.fingerprint,
+                        lambda: image_features(load_efficientnet_lite0(), data.images, size=px))
 
 
 def fashion_text_features(data: FashionData) -> np.ndarray:
     """Frozen MiniLM embeddings (n, 384) of the product display names."""
     from ..text.embeddings import embed
 
-    return _cached(data, "fashion/text_minilm.npy",
-                   lambda: embed(data.meta["productDisplayName"].astype(str).tolist(), max_length=32))
+    return cached_array(data.store, "fashion/text_minilm.npy", data.fingerprint,
+                        lambda: embed(data.meta["productDisplayName"].astype(str).tolist(), max_length=32))
