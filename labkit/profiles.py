@@ -51,6 +51,7 @@ class Profile:
     launch_products: int = 2_000  # new products of 05's launch catalogue (labkit.oracles.launch)
     fusion_epochs: int = 5
     rl_episodes: int = 200
+    rl_steps: int = 1_500_000  # environment steps of 06's PPO per problem (64 copies stepped at once)
     # evaluation (07)
     bootstrap_samples: int = 500
 
@@ -106,7 +107,7 @@ PROFILES: dict[str, Profile] = {
         bert_max_texts=3000, bert_epochs=2, bert_batch_size=32, bert_eval_texts=1500, bert_tune_budget=1,
         bert_curve_points=1, bert_scratch_epochs=3, bert_more_tasks=0,
         launch_products=5_000, fusion_epochs=10,
-        rl_episodes=1000, bootstrap_samples=1000,
+        rl_episodes=1000, rl_steps=4_000_000, bootstrap_samples=1000,
     ),
     "gpu": Profile(
         name="gpu", n_users=150_000, n_products=1_000, n_days=728,
@@ -115,7 +116,8 @@ PROFILES: dict[str, Profile] = {
         seq_curve_points=3, forecast_epochs=12,
         bert_max_texts=200_000, bert_max_length=128, bert_epochs=3, bert_scratch_epochs=6, bert_batch_size=128,
         bert_eval_texts=50_000, bert_tune_budget=3, bert_curve_points=4,
-        launch_products=20_000, fusion_epochs=20, rl_episodes=5000, bootstrap_samples=2000,
+        launch_products=20_000, fusion_epochs=20, rl_episodes=5000, rl_steps=10_000_000,
+        bootstrap_samples=2000,
     ),
 }
 

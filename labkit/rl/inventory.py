@@ -1,0 +1,169 @@
+"""Inventory control for one product, N copies stepped at once as arrays (06_reinforcement_learning).
+
+The day, in order: the order placed ``lead_time`` days ago arrives; the shop orders ``a`` units
+(they arrive ``lead_time`` days later); demand ``D ~ Poisson(rate[day])`` is served from stock.
+Unmet demand is lost (``lost_sales=True``) or kept as a backorder (stock goes negative and is
+served first when goods arrive). The cost of the day is
+
+    holding * (stock left at night) + shortage * (units short today) + order_cost * [a > 0]
+
+where "units short" are the units lost, or, with backorders, the units on backorder at night.
+With this timing an order covers ``lead_time + 1`` days of demand, so the optimal base-stock
+level under backorders is the critical fractile ``shortage / (shortage + holding)`` of the
+Poisson demand over ``lead_time + 1`` days (:mod:`labkit.rl.policies`).
+
+:class:`VecInventory` is the environment 06's agents train on: ``n`` independent copies, one
+array operation per step, demand either drawn as it goes or given up front (common random
+numbers, so that every policy meets the same days). :class:`InventoryEnv` wraps one copy as a
+``gymnasium.Env`` for libraries such as Stable-Baselines3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class InventoryConfig:
+    """Costs, lead time and bounds of the inventory problem (06, Part 1)."""
+
+    lead_time: int = 2
+    holding: float = 1.0  # per unit left in stock at night
+    shortage: float = 9.0  # per unit lost (lost sales) or on backorder at night (backorders)
+    lost_sales: bool = True
+    order_cost: float = 0.0  # fixed cost of placing an order of any size
+    max_order: int = 20  # actions are order quantities 0..max_order
+    horizon: int = 365  # days per episode
+
+    def __post_init__(self) -> None:
+        for name in ("lead_time", "max_order", "horizon"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ValueError(f"InventoryConfig.{name}: expected an int, got {value!r}")
+        if self.lead_time < 1:
+            raise ValueError(f"InventoryConfig.lead_time: expected >= 1 day, got {self.lead_time}")
+        if self.max_order < 1 or self.horizon < 1:
+            raise ValueError(f"InventoryConfig: max_order and horizon must be >= 1, got {self.max_order}, {self.horizon}")
+        for name in ("holding", "shortage", "order_cost"):
+            if not np.isfinite(getattr(self, name)) or getattr(self, name) < 0:
+                raise ValueError(f"InventoryConfig.{name}: expected a finite cost >= 0, got {getattr(self, name)!r}")
+
+
+def daily_rates(rates: np.ndarray | float, config: InventoryConfig, n: int) -> np.ndarray:
+    """Expected demand per copy and day, shape (n, horizon): a number, one day-profile, or one per copy."""
+    r = np.asarray(rates, dtype=float)
+    if r.ndim == 0:
+        r = np.full((n, config.horizon), float(r))
+    elif r.ndim == 1:
+        if len(r) != config.horizon:
+            raise ValueError(f"rates: expected {config.horizon} days (config.horizon), got {len(r)}")
+        r = np.broadcast_to(r, (n, config.horizon))
+    elif r.shape != (n, config.horizon):
+        raise ValueError(f"rates: expected shape ({n}, {config.horizon}), got {r.shape}")
+    if not np.all(np.isfinite(r)) or (r < 0).any():
+        raise ValueError("rates: expected finite expected daily demand >= 0")
+    return np.ascontiguousarray(r)
+
+
+def draw_demand(rates: np.ndarray | float, config: InventoryConfig, n: int, seed: int) -> np.ndarray:
+    """Poisson demand (n, horizon) int64: the common random numbers every policy is scored on."""
+    return np.random.default_rng(seed).poisson(daily_rates(rates, config, n)).astype(np.int64)
+
+
+class VecInventory:
+    """``n`` copies of the inventory problem, stepped together; costs and sales are counted per copy."""
+
+    def __init__(self, config: InventoryConfig, rates: np.ndarray | float, n: int = 64, seed: int = 0,
+                 demand: np.ndarray | None = None, initial_stock: int | None = None):
+        if n < 1:
+            raise ValueError(f"n: expected >= 1 copies, got {n}")
+        self.config, self.n = config, n
+        self.rates = daily_rates(rates, config, n)
+        if demand is not None:
+            demand = np.asarray(demand)
+            if demand.shape != (n, config.horizon) or not np.issubdtype(demand.dtype, np.integer) or (demand < 0).any():
+                raise ValueError(f"demand: expected integers >= 0 of shape ({n}, {config.horizon}), "
+                                 f"got {demand.dtype} {demand.shape}")
+        self.fixed_demand = demand
+        self.initial_stock = initial_stock
+        self.rng = np.random.default_rng(seed)
+        self.reset()
+
+    def reset(self) -> None:
+        """Day 0: stock at the initial level (default: the mean demand over the lead time plus one day), nothing on order."""
+        c = self.config
+        start = self.initial_stock if self.initial_stock is not None else \
+            np.rint(self.rates[:, : c.lead_time + 1].sum(1)).astype(np.int64)
+        self.stock = np.broadcast_to(np.asarray(start, dtype=np.int64), (self.n,)).copy()  # < 0: backorders
+        self.pipeline = np.zeros((self.n, c.lead_time), dtype=np.int64)  # [:, 0] arrives next
+        self.day = 0
+        self.demand = self.fixed_demand if self.fixed_demand is not None else self.rng.poisson(self.rates)
+
+    @property
+    def position(self) -> np.ndarray:
+        """Inventory position: stock (net of backorders) plus everything on order."""
+        return self.stock + self.pipeline.sum(1)
+
+    def step(self, orders: np.ndarray) -> tuple[np.ndarray, bool, dict[str, np.ndarray]]:
+        """Advance every copy one day. Returns (cost per copy, episode over, the day's accounts)."""
+        c = self.config
+        if self.day >= c.horizon:
+            raise ValueError("step: the episode is over; call reset()")
+        a = np.asarray(orders)
+        if a.shape != (self.n,) or not np.issubdtype(a.dtype, np.integer):
+            raise ValueError(f"orders: expected {self.n} integer order quantities, got {a.dtype} {a.shape}")
+        if (a < 0).any() or (a > c.max_order).any():
+            raise ValueError(f"orders: expected quantities in 0..{c.max_order} (config.max_order)")
+        arrived = self.pipeline[:, 0].copy()
+        self.stock += arrived
+        self.pipeline[:, :-1] = self.pipeline[:, 1:]
+        self.pipeline[:, -1] = a
+        d = self.demand[:, self.day]
+        served = np.minimum(d, np.maximum(self.stock, 0))  # today's demand met from today's stock
+        if c.lost_sales:
+            short = d - served  # lost
+            self.stock -= served
+        else:
+            self.stock -= d
+            short = np.maximum(-self.stock, 0)  # units on backorder at night (old and new)
+        left = np.maximum(self.stock, 0)
+        cost = c.holding * left + c.shortage * short + c.order_cost * (a > 0)
+        self.day += 1
+        info = {"demand": d, "served": served, "short": short, "left": left, "arrived": arrived, "ordered": a}
+        return cost, self.day >= c.horizon, info
+
+
+def run_policy(policy, env: VecInventory) -> dict[str, np.ndarray]:
+    """One episode of ``policy(env) -> orders`` on every copy; per copy: cost per day, fill rate, stockout days."""
+    env.reset()
+    total = np.zeros(env.n)
+    demand = np.zeros(env.n, dtype=np.int64)
+    served = np.zeros(env.n, dtype=np.int64)
+    stockout_days = np.zeros(env.n, dtype=np.int64)
+    done = False
+    while not done:
+        cost, done, info = env.step(np.asarray(policy(env), dtype=np.int64))
+        total += cost
+        demand += info["demand"]
+        served += info["served"]
+        stockout_days += info["served"] < info["demand"]
+    days = env.config.horizon
+    return {"cost_per_day": total / days, "fill_rate": served / np.maximum(demand, 1),
+            "stockout_days": stockout_days}
+
+
+def observation(env: VecInventory, forecast: bool = False) -> np.ndarray:
+    """What an agent sees (n, features) float32 in [-5, 5], scaled by ``max_order``: stock, each order in
+    transit, the day of the year (sin, cos) and, with ``forecast``, the expected demand over the next
+    lead time + 1 days."""
+    c = env.config
+    scale = float(c.max_order)
+    day = min(env.day, c.horizon - 1)
+    angle = 2 * np.pi * day / 365.25
+    cols = [np.clip(env.stock / scale, -5, 5)[:, None], env.pipeline / scale,
+            np.full((env.n, 1), np.sin(angle)), np.full((env.n, 1), np.cos(angle))]
+    if forecast:
+        cols.append(np.clip(env.rates[:, day: day + c.lead_time + 1].sum(1, keepdims=True) / scale, 0, 5))
+    return np.hstack(cols).astype(np.float32)
