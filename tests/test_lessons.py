@@ -240,7 +240,7 @@ def test_06_inventory_policies(recorded):
     assert c["backorder_base_stock_fractile"] - 0.1 < c["backorder_ppo"] < 1.10 * c["backorder_base_stock_fractile"]
     assert c["lost_sales_dp"] - 0.1 < c["lost_sales_ppo"] < 1.10 * c["lost_sales_dp"]
     assert m["inventory_fill_backorder_ppo"] > 0.9 and m["inventory_fill_lost_sales_ppo"] > 0.9
-    # Part 5: step for step the library learns faster (quick, a tenth of the steps: 25.4 vs 50.7 a day), and our PPO,
+    # Part 5: early on the library is ahead per step (quick, a tenth of the steps: 25.4 vs 50.7 a day), and our PPO,
     # with ten times the steps in about the same time, is far ahead of it (7.5)
     assert c["backorder_sb3_ppo"] < c["backorder_ppo_same_steps"]
     assert c["backorder_ppo"] < c["backorder_sb3_ppo"] - 5
