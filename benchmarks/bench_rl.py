@@ -72,7 +72,7 @@ def sb3_dummy(steps: int, n: int = 8) -> float:
     rng = np.random.default_rng(0)
     start, done_steps = time.perf_counter(), 0
     while done_steps < steps:
-        venv.step(rng.integers(0, 21, n))
+        venv.step(rng.integers(0, venv.action_space.n, n))
         done_steps += n
     return done_steps / (time.perf_counter() - start)
 

@@ -17,7 +17,6 @@ class InventoryEnv(gym.Env):
         super().__init__()
         self.config = config or InventoryConfig()
         self.forecast = forecast
-        self._rates = rates
         self.env = VecInventory(self.config, rates, n=1, seed=0)
         dim = observation(self.env, forecast).shape[1]
         self.observation_space = gym.spaces.Box(-5.0, 5.0, shape=(dim,), dtype=np.float32)

@@ -104,14 +104,18 @@ def solve_lost_sales(mean_daily: float, config: InventoryConfig, max_stock: int 
         first, rest = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
     else:  # the code's leading digit arrives tomorrow; today's order joins at the end
         first, rest = transit // A ** (L - 2), transit % A ** (L - 2)
+    # tomorrow's state for each action, the same at every iteration: (X, T, D) stock and (T,) orders in transit
+    moves = []
+    for a in range(A):
+        arriving = first + (a if L == 1 else 0)
+        nxt = np.minimum(left[:, None, :] + arriving[None, :, None], max_stock)
+        nxt_code = np.zeros_like(transit) if L == 1 else rest * A + a
+        moves.append((nxt, nxt_code[None, :, None], day_cost[:, None] + config.order_cost * (a > 0)))
     h = np.zeros((max_stock + 1, n_transit))
     for it in range(1, max_iter + 1):
         q = np.empty((max_stock + 1, n_transit, A))
-        for a in range(A):
-            arriving = first + (a if L == 1 else 0)
-            nxt = np.minimum(left[:, None, :] + arriving[None, :, None], max_stock)  # (X, T, D) tomorrow's stock
-            nxt_code = np.zeros_like(transit) if L == 1 else rest * A + a
-            q[:, :, a] = day_cost[:, None] + config.order_cost * (a > 0) + h[nxt, nxt_code[None, :, None]] @ pd_
+        for a, (nxt, nxt_code, cost_today) in enumerate(moves):
+            q[:, :, a] = cost_today + h[nxt, nxt_code] @ pd_
         new = q.min(axis=2)
         diff = new - h
         gain = 0.5 * (diff.max() + diff.min())  # the optimal cost per day lies between the two
