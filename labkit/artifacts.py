@@ -75,6 +75,8 @@ ARTIFACTS: dict[str, Artifact] = {
                          "the launch catalogue (products, truth, images, launch oracle) and its frozen features"),
     "fashion/*": Artifact("05b_fashion_images", "fashion/{name}",
                           "frozen image and text features of the fashion catalogue's products"),
+    "decisions/*": Artifact("06_reinforcement_learning", "decisions/{name}.parquet",
+                            "cost and service per inventory policy, regret and purchase rate per bandit (07)"),
 }
 
 _NAME_PART = re.compile(r"^[A-Za-z0-9_.-]+$")

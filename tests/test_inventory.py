@@ -116,3 +116,80 @@ def test_the_gymnasium_environment_passes_the_checker():
     assert total < 0
     with pytest.raises(ValueError, match="action"):
         env.step(99)
+
+
+def test_seasonal_profiles_from_the_world_and_the_forecast_policy(quick_world):
+    from labkit.rl.inventory import world_profiles
+    from labkit.rl.policies import forecast_order_up_to
+
+    profiles, ids = world_profiles(quick_world, 4, MEAN, days=364)
+    assert profiles.shape == (4, 364) and len(set(ids.tolist())) == 4
+    np.testing.assert_allclose(profiles.mean(1), MEAN, rtol=1e-12)
+    truth = quick_world.truth("truth_product_days").query("product_id == @ids[0]")["expected_units"].to_numpy()[:364]
+    np.testing.assert_allclose(profiles[0] / profiles[0].mean(), truth / truth.mean(), rtol=1e-12)
+    with pytest.raises(ValueError, match="n_products"):
+        world_profiles(quick_world, 10_000, MEAN, days=364)
+    with pytest.raises(ValueError, match="days"):
+        world_profiles(quick_world, 4, MEAN, days=10_000)
+
+    c = InventoryConfig(lost_sales=False, horizon=364)
+    # every reset gives each copy one of the profiles; the forecast is the next L + 1 days of its own profile
+    env = VecInventory(c, profiles, n=32, seed=0, resample=True)
+    first = env.rates.copy()
+    assert all(any(np.array_equal(r, p) for p in profiles) for r in first)
+    env.reset()
+    assert not np.array_equal(env.rates, first)
+    np.testing.assert_allclose(observation(env, forecast=True)[:, -1], env.rates[:, :3].sum(1) / c.max_order, rtol=1e-6)
+    # stationary demand: order-up-to the forecast is base-stock at the critical fractile
+    flat = VecInventory(c, MEAN, n=8, demand=draw_demand(MEAN, c, 8, seed=1))
+    a, b = run_policy(forecast_order_up_to(), flat), run_policy(base_stock(base_stock_level(MEAN, c)), flat)
+    np.testing.assert_array_equal(a["cost_per_day"], b["cost_per_day"])
+    with pytest.raises(ValueError, match="resample=True"):
+        VecInventory(c, MEAN, n=4, resample=True)
+    # a pool of years: each reset gives each copy one year's demand and its own profile, together
+    pool = draw_demand(profiles, c, 4, seed=5)
+    env = VecInventory(c, profiles, n=16, seed=0, demand=pool, resample=True)
+    for _ in range(2):
+        env.reset()
+        for rate, demand in zip(env.rates, env.demand):
+            i = next(i for i, p in enumerate(profiles) if np.array_equal(rate, p))
+            np.testing.assert_array_equal(demand, pool[i])
+    with pytest.raises(ValueError, match=r"demand: expected integers >= 0 of shape \(4, 364\)"):
+        VecInventory(c, profiles, n=16, resample=True, demand=np.zeros((16, 364), dtype=np.int64))
+    with pytest.raises(ValueError, match="rates: expected finite"):
+        VecInventory(c, np.full((2, 364), np.nan), n=4, resample=True)
+
+
+def test_inventory_turns_are_units_sold_over_the_average_stock_on_hand():
+    c = InventoryConfig(lost_sales=True, horizon=50)
+    demand = draw_demand(MEAN, c, 4, seed=2)
+    env = VecInventory(c, MEAN, n=4, demand=demand)
+    out = run_policy(base_stock(18), env)
+    env.reset()
+    sold, on_hand = np.zeros(4), np.zeros(4)
+    policy = base_stock(18)
+    for _ in range(c.horizon):
+        _, _, info = env.step(policy(env))
+        sold, on_hand = sold + info["served"], on_hand + info["left"]
+    np.testing.assert_allclose(out["turns"], sold / (on_hand / c.horizon), rtol=1e-12)
+
+
+def test_bootstrapped_years_keep_whole_weeks_and_a_forecast_from_the_past_only():
+    from labkit.rl.bootstrap import bootstrap_years
+
+    rng = np.random.default_rng(0)
+    units = np.tile([0, 9, 3, 4, 5, 6, 7], 20) * rng.integers(1, 3, 140)  # closed on day 0 of every week
+    c = InventoryConfig(lead_time=2, horizon=70)
+    demand, rates = bootstrap_years(units, c, n=50, mean=5.0, window=14, seed=1)
+    assert demand.shape == rates.shape == (50, 70) and demand.dtype == np.int64
+    assert abs(demand.mean() - 5.0) < 0.3  # rescaled to the mean, rounding at random keeps it
+    before = 14 + 2
+    assert (demand[:, (7 - before % 7) % 7::7] == 0).all()  # the closed weekday stays closed: whole weeks
+    # the forecast of day s averages the 14 days that end lead_time days before s
+    d2, r2 = bootstrap_years(units, InventoryConfig(lead_time=2, horizon=70 + before), n=1, mean=5.0, window=14, seed=3)
+    full = d2[0]
+    for s in range(before, 70):
+        np.testing.assert_allclose(r2[0, s], full[s - 2 - 14: s - 2].mean(), rtol=1e-12)
+    for bad in (np.zeros(40), np.ones(10), np.full(40, np.nan), np.ones((2, 40))):
+        with pytest.raises(ValueError, match="units"):
+            bootstrap_years(bad, c, n=2, mean=5.0)

@@ -67,6 +67,21 @@ def daily_rates(rates: np.ndarray | float, config: InventoryConfig, n: int) -> n
     return np.ascontiguousarray(r)
 
 
+def world_profiles(world, n_products: int, mean: float, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Expected daily units of the world's ``n_products`` best sellers on sale all of the first ``days`` days
+    (truth: season, promotions, festivals, trend), each rescaled to average ``mean`` a day: (profiles, product ids)."""
+    t = world.truth("truth_product_days", ["date", "product_id", "expected_units"])
+    units = t.pivot(index="date", columns="product_id", values="expected_units").iloc[:days]
+    if len(units) < days:
+        raise ValueError(f"days: the world has {len(units)} days, expected at least {days}")
+    alive = units.columns[(units > 0).all().to_numpy()]
+    if n_products < 1 or len(alive) < n_products:
+        raise ValueError(f"n_products: expected 1..{len(alive)} (products on sale every day), got {n_products}")
+    top = units[alive].mean().sort_values(ascending=False, kind="stable").index[:n_products]
+    r = units[top].to_numpy().T
+    return r * (mean / r.mean(1, keepdims=True)), np.asarray(top)
+
+
 def draw_demand(rates: np.ndarray | float, config: InventoryConfig, n: int, seed: int) -> np.ndarray:
     """Poisson demand (n, horizon) int64: the common random numbers every policy is scored on."""
     return np.random.default_rng(seed).poisson(daily_rates(rates, config, n)).astype(np.int64)
@@ -76,16 +91,28 @@ class VecInventory:
     """``n`` copies of the inventory problem, stepped together; costs and sales are counted per copy."""
 
     def __init__(self, config: InventoryConfig, rates: np.ndarray | float, n: int = 64, seed: int = 0,
-                 demand: np.ndarray | None = None, initial_stock: int | None = None):
+                 demand: np.ndarray | None = None, initial_stock: int | None = None, resample: bool = False):
+        """``resample=True``: ``rates`` are (m, horizon) demand profiles (and ``demand``, if given, m matching years
+        of demand) and every reset gives each copy one of them at random: 06's seasonal problem, where the calendar
+        alone does not say which product a year is, and 06b's years bootstrapped from real sales."""
         if n < 1:
             raise ValueError(f"n: expected >= 1 copies, got {n}")
         self.config, self.n = config, n
-        self.rates = daily_rates(rates, config, n)
+        self.profiles = self.pool = None
+        rows = n
+        if resample:
+            r = np.asarray(rates, dtype=float)
+            if r.ndim != 2 or r.shape[1] != config.horizon:
+                raise ValueError(f"rates: with resample=True expected (profiles, {config.horizon}) days, got {r.shape}")
+            self.profiles, rows = daily_rates(r, config, len(r)), len(r)
+        self.rates = None if resample else daily_rates(rates, config, n)
         if demand is not None:
             demand = np.asarray(demand)
-            if demand.shape != (n, config.horizon) or not np.issubdtype(demand.dtype, np.integer) or (demand < 0).any():
-                raise ValueError(f"demand: expected integers >= 0 of shape ({n}, {config.horizon}), "
+            if demand.shape != (rows, config.horizon) or not np.issubdtype(demand.dtype, np.integer) or (demand < 0).any():
+                raise ValueError(f"demand: expected integers >= 0 of shape ({rows}, {config.horizon}), "
                                  f"got {demand.dtype} {demand.shape}")
+            if resample:
+                self.pool, demand = demand, None
         self.fixed_demand = demand
         self.initial_stock = initial_stock
         self.rng = np.random.default_rng(seed)
@@ -94,6 +121,11 @@ class VecInventory:
     def reset(self) -> None:
         """Day 0: stock at the initial level (default: the mean demand over the lead time plus one day), nothing on order."""
         c = self.config
+        if self.profiles is not None:
+            pick = self.rng.integers(0, len(self.profiles), self.n)
+            self.rates = self.profiles[pick]
+            if self.pool is not None:
+                self.fixed_demand = self.pool[pick]
         start = self.initial_stock if self.initial_stock is not None else \
             np.rint(self.rates[:, : c.lead_time + 1].sum(1)).astype(np.int64)
         self.stock = np.broadcast_to(np.asarray(start, dtype=np.int64), (self.n,)).copy()  # < 0: backorders
@@ -136,9 +168,10 @@ class VecInventory:
 
 
 def run_policy(policy, env: VecInventory) -> dict[str, np.ndarray]:
-    """One episode of ``policy(env) -> orders`` on every copy; per copy: cost per day, fill rate, stockout days."""
+    """One episode of ``policy(env) -> orders`` on every copy; per copy: cost per day, fill rate, stockout days
+    and inventory turns (units sold over the episode divided by the average stock on hand at night)."""
     env.reset()
-    total = np.zeros(env.n)
+    total, on_hand = np.zeros(env.n), np.zeros(env.n)
     demand = np.zeros(env.n, dtype=np.int64)
     served = np.zeros(env.n, dtype=np.int64)
     stockout_days = np.zeros(env.n, dtype=np.int64)
@@ -149,9 +182,10 @@ def run_policy(policy, env: VecInventory) -> dict[str, np.ndarray]:
         demand += info["demand"]
         served += info["served"]
         stockout_days += info["served"] < info["demand"]
+        on_hand += info["left"]
     days = env.config.horizon
     return {"cost_per_day": total / days, "fill_rate": served / np.maximum(demand, 1),
-            "stockout_days": stockout_days}
+            "stockout_days": stockout_days, "turns": served / np.maximum(on_hand / days, 1e-9)}
 
 
 def observation(env: VecInventory, forecast: bool = False) -> np.ndarray:

@@ -3,6 +3,7 @@
 - :func:`base_stock_level`: the optimal base-stock level for stationary Poisson demand with
   backorders, the critical fractile ``shortage / (shortage + holding)`` of demand over
   ``lead_time + 1`` days (the newsvendor over the lead time).
+- :func:`forecast_order_up_to`: base-stock whose level follows the demand forecast day by day.
 - :func:`tune_base_stock`, :func:`tune_s_S`: the best level(s) on a grid, scored by simulation on
   common random demand (for lost sales and non-stationary demand, where no formula is exact).
 - :func:`solve_lost_sales`: the average-cost optimal policy for stationary lost sales by relative
@@ -31,6 +32,17 @@ def base_stock(level: int | np.ndarray):
     """Order up to ``level`` (per copy or one for all), at most ``max_order`` a day."""
     def policy(env: VecInventory) -> np.ndarray:
         return np.clip(np.asarray(level) - env.position, 0, env.config.max_order)
+    return policy
+
+
+def forecast_order_up_to(fractile: float | None = None):
+    """Order up to the critical fractile of Poisson demand over the next ``lead_time + 1`` days, its mean the
+    forecast: the environment's expected demand (``env.rates``, what a perfect mean forecast knows)."""
+    def policy(env: VecInventory) -> np.ndarray:
+        c = env.config
+        q = c.shortage / (c.shortage + c.holding) if fractile is None else fractile
+        mean = env.rates[:, env.day: env.day + c.lead_time + 1].sum(1)
+        return np.clip(stats.poisson.ppf(q, mean).astype(np.int64) - env.position, 0, c.max_order)
     return policy
 
 
