@@ -17,6 +17,7 @@ Digits of model results are never compared exactly: they differ from one CPU to 
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -51,10 +52,21 @@ TOLERANCES: list[tuple[str, str, float]] = [  # (family, pattern, tolerance)  # 
     ("R^2", r"_r2_", 0.03),  # 05: ridge on frozen features, a small gated network
     ("probe accuracy", r"_probe_", 0.03),  # 05: logistic probes on frozen features
     # 06: the baselines are integer arithmetic on the same seeded demand
-    ("inventory baselines", r"^inventory_(cost|fill)_\w+_(base_stock_\w+|s_S|dp)$|^inventory_base_stock_level$", 1e-9),
+    ("inventory baselines", r"^inv_(cost|fill_rate)_(basestock\w*|ss|dp|orderupto)_\w+$|^inv_base_stock_level$", 1e-9),
     # 06: PPO's trajectory moves with the thread count and torch's kernels (AVX2: identical)
-    ("inventory, learnt policies: cost", r"^inventory_cost_\w+_(ppo|ppo_same_steps|sb3_ppo)$", 0.3),  # 0.152 (1 thread)
-    ("inventory, learnt policies: fill rate", r"^inventory_fill_\w+_(ppo|ppo_same_steps|sb3_ppo)$", 0.02),  # 0.008
+    # DQN: identical under AVX2 and 1 thread here, but its trajectory is chaotic (3 seeds: 7.47-8.73 a day under
+    # backorders), so another CPU may land anywhere in that range; its lesson is asserted as bounds in test_06
+    ("inventory, DQN: cost", r"^inv_cost_dqn_", 1.5),
+    ("inventory, DQN: fill rate", r"^inv_fill_rate_dqn_", 0.05),
+    # (PPO, backorders: 7.547 on an AVX2-only AMD EPYC, 7.730 on an AVX-512 Xeon, 7.571 there with AVX2 kernels)
+    ("inventory, learnt policies: cost", r"^inv_cost_(ppo|ppo_same_steps|sb3_ppo)_", 0.3),  # 0.183 (two CPUs)
+    ("inventory, learnt policies: fill rate", r"^inv_fill_rate_(ppo|ppo_same_steps|sb3_ppo)_", 0.02),  # 0.008
+    # 06: steps per second are the machine's, not the lesson's: only their ordering is asserted (test_06_...)
+    ("speed (asserted as an ordering only)", r"^rl_steps_per_s_", math.inf),
+    # 06 Part 6: numpy on seeded shoppers; a flipped near-tie in a ranking would move a learner by a few purchases
+    ("bandit regret", r"^bandit_regret_", 20.0),  # 3e-13 (NumPy without AVX-512, OpenBLAS Prescott, 1 thread)
+    ("bandit purchase rate", r"^bandit_buy_rate_", 0.005),  # 0
+    ("offline evaluation", r"^ips_value_", 0.005),  # 0
 ]
 
 
@@ -227,26 +239,68 @@ def test_05_fusion_orderings(recorded):
 
 def test_06_inventory_policies(recorded):
     m = recorded("06_reinforcement_learning")
-    c = {k[len("inventory_cost_"):]: v for k, v in m.items() if k.startswith("inventory_cost_")}
+    c = {k[len("inv_cost_"):]: v for k, v in m.items() if k.startswith("inv_cost_")}
     # backorders: the critical fractile is the optimal level, and the grid finds the same (quick: S* = 20, 7.208 a day)
-    assert m["inventory_base_stock_level"] == 20
-    assert c["backorder_base_stock_tuned"] == c["backorder_base_stock_fractile"]
+    assert m["inv_base_stock_level"] == 20
+    assert c["basestock_tuned_backorder"] == c["basestock_backorder"]
     # lost sales: dynamic programming beats every base-stock level (6.131 vs 6.369 tuned, 6.597 at the fractile), and
     # its simulated cost is its computed gain (6.094), the 100 years being a sample
-    assert c["lost_sales_dp"] < c["lost_sales_base_stock_tuned"] - 0.1 < c["lost_sales_base_stock_fractile"] - 0.1
-    assert abs(c["lost_sales_dp"] - m["inventory_dp_cost_oracle"]) < 0.1
+    assert c["dp_lostsales"] < c["basestock_tuned_lostsales"] - 0.1 < c["basestock_lostsales"] - 0.1
+    assert abs(c["dp_lostsales"] - m["inv_dp_gain_oracle"]) < 0.1
     # PPO cannot beat the optimum beyond the noise of the sample, and gets within 10 % of it on quick (2026-12-06:
-    # +4.7 % under backorders, +5.6 % under lost sales)
-    assert c["backorder_base_stock_fractile"] - 0.1 < c["backorder_ppo"] < 1.10 * c["backorder_base_stock_fractile"]
-    assert c["lost_sales_dp"] - 0.1 < c["lost_sales_ppo"] < 1.10 * c["lost_sales_dp"]
-    assert m["inventory_fill_backorder_ppo"] > 0.9 and m["inventory_fill_lost_sales_ppo"] > 0.9
+    # +4.7 % under backorders and +5.6 % under lost sales on an AMD EPYC; +7.2 % and +4.6 % on an AVX-512 Xeon)
+    assert c["basestock_backorder"] - 0.1 < c["ppo_backorder"] < 1.10 * c["basestock_backorder"]
+    assert c["dp_lostsales"] - 0.1 < c["ppo_lostsales"] < 1.10 * c["dp_lostsales"]
+    assert m["inv_fill_rate_ppo_backorder"] > 0.9 and m["inv_fill_rate_ppo_lostsales"] > 0.9
+    # DQN, with a quarter of PPO's steps and its best snapshot on the tuning years (3 seeds on quick: 7.47-8.73
+    # under backorders, +4 to +21 %; 6.21-6.44 under lost sales, +1 to +5 %); its spread is why the bounds are wide
+    assert c["basestock_backorder"] - 0.1 < c["dqn_backorder"] < 1.30 * c["basestock_backorder"]
+    assert c["dp_lostsales"] - 0.1 < c["dqn_lostsales"] < 1.15 * c["dp_lostsales"]
     # Part 5: early on the library is ahead per step (quick, a tenth of the steps: 25.4 vs 50.7 a day), and our PPO,
-    # with ten times the steps in about the same time, is far ahead of it (7.5)
-    assert c["backorder_sb3_ppo"] < c["backorder_ppo_same_steps"]
-    assert c["backorder_ppo"] < c["backorder_sb3_ppo"] - 5
+    # with ten times the steps in about the same time, is far ahead of it (7.5); it steps several times faster
+    assert c["sb3_ppo_backorder"] < c["ppo_same_steps_backorder"]
+    assert c["ppo_backorder"] < c["sb3_ppo_backorder"] - 5
+    assert m["rl_steps_per_s_own"] > 3 * m["rl_steps_per_s_sb3"]
+    # Part 6, the world's seasons and promotions: following the forecast halves the cost of a level fixed for the
+    # year (quick: 7.07 vs 15.18), and PPO given the forecast gets within 10 % of the order-up-to rule (7.47, +5.6 %;
+    # +7.5 % with seed 1) and far below the static level
+    assert c["orderupto_seasonal"] < 0.7 * c["basestock_seasonal"]
+    assert c["ppo_seasonal"] < 0.7 * c["basestock_seasonal"]
+    assert c["ppo_seasonal"] < 1.10 * c["orderupto_seasonal"]
+    assert m["inv_fill_rate_ppo_seasonal"] > 0.9
+
+
+def test_06_recommendation_bandit(recorded):
+    m = recorded("06_reinforcement_learning")
+    r = {k[len("bandit_regret_"):]: v for k, v in m.items() if k.startswith("bandit_regret_")}
+    # quick, 20,000 shoppers, 3 runs: random 5,061 > best sellers 2,603 > epsilon-greedy 1,549 > LinUCB 1,072, Thompson
+    # 1,121 > the best linear policy fitted on the truth 444 (the information the context lacks)
+    assert r["random"] > r["popularity"] > r["egreedy"] > max(r["linucb"], r["thompson"]) > r["best_linear"] > 0
+    # the prose's claim: exploring where unsure beats exploring at random (69 % of its regret; 57 % above the floor)
+    assert r["linucb"] < 0.8 * r["egreedy"]
+    assert r["linucb"] - r["best_linear"] < 0.7 * (r["egreedy"] - r["best_linear"])
+    b = {k[len("bandit_buy_rate_"):]: v for k, v in m.items() if k.startswith("bandit_buy_rate_")}
+    assert b["random"] < b["popularity"] < b["egreedy"] < b["linucb"] < b["best_linear"] < b["oracle"]
+    # offline evaluation: IPS lands within its interval of the true value, the naive estimate does not
+    # (quick: 0.186 +- 0.011 vs true 0.184; naive 0.201)
+    assert abs(m["ips_value_estimate"] - m["ips_value_true"]) < m["ips_value_ci"]
+    assert m["ips_value_naive"] - m["ips_value_true"] > m["ips_value_ci"]
+    assert m["ips_value_error"] < 0.05
 
 
 # --- the real-data companions (run by nbval when $LABKIT_REAL_DATA is set; skipped otherwise) -------------
+
+
+def test_06b_policies_on_bootstrapped_real_demand(recorded):
+    m = recorded("06b_online_retail_inventory")
+    # on lumpy real demand a level tuned per product beats order-up-to a 28-day moving average (quick, 2026-12-06:
+    # 22.74 vs 23.91 a day, paired difference +1.16 +- 0.14), and a tuned fractile does not rescue the forecast
+    assert m["inv_cost_basestock"] < m["inv_cost_orderupto"] - 0.3
+    assert m["inv_cost_basestock"] < m["inv_cost_orderupto_tuned"]
+    # PPO given the same forecast ends near the order-up-to rule and does not beat the fixed level (23.49)
+    assert m["inv_cost_ppo"] < 1.10 * m["inv_cost_orderupto"]
+    assert m["inv_cost_ppo"] > m["inv_cost_basestock"] - 0.3
+    assert 0.5 < m["inv_fill_rate_ppo"] < 1.0
 
 
 def test_01b_every_raw_line_of_the_real_export_is_accounted_for(recorded):

@@ -54,7 +54,7 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
                "(file 'online_retail_II.xlsx', sheets 'Year 2009-2010' and 'Year 2010-2011')",
         licence="CC BY 4.0",
         notes="541,909 lines in the 2010-2011 release; CSV copies are often latin-1 encoded",
-        notebooks=("01b_online_retail", "03b_online_retail"),
+        notebooks=("01b_online_retail", "03b_online_retail", "06b_online_retail_inventory"),
     ),
     Dataset(
         name="online_shoppers",
