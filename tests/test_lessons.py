@@ -58,7 +58,7 @@ TOLERANCES: list[tuple[str, str, float]] = [  # (family, pattern, tolerance)  # 
     # backorders), so another CPU may land anywhere in that range; its lesson is asserted as bounds in test_06
     ("inventory, DQN: cost", r"^inv_cost_dqn_", 1.5),
     ("inventory, DQN: fill rate", r"^inv_fill_rate_dqn_", 0.05),
-    # (PPO, backorders: 7.547 on an AVX2-only AMD EPYC, 7.730 on an AVX-512 Xeon, 7.571 there with AVX2 kernels;
+    # (PPO, backorders: 7.547 on an AMD EPYC, 7.730 on an Intel Xeon (both AVX-512), 7.571 there with AVX2 kernels;
     # seasonal on the Xeon: 7.396, AVX2 kernels 7.553, torch's default kernels 7.664, one thread 7.465)
     ("inventory, learnt policies: cost", r"^inv_cost_(ppo|ppo_same_steps|sb3_ppo)_", 0.4),  # 0.268 (seasonal, default)
     ("inventory, learnt policies: fill rate", r"^inv_fill_rate_(ppo|ppo_same_steps|sb3_ppo)_", 0.02),  # 0.008
