@@ -63,7 +63,7 @@ TEST_ENV = $(CACHE_ENV) $(OFFLINE_ENV) $(QUIET_ENV) $(VARIANT_ENV)
 NBVAL = --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 RUN_ENV = $(CACHE_ENV) $(OFFLINE_ENV) $(QUIET_ENV)
 
-.PHONY: setup course results test test-notebooks expected-metrics lab notebooks world bench lock clean distclean
+.PHONY: setup course results report browser test test-notebooks expected-metrics lab notebooks world bench lock clean distclean
 
 setup: $(STAMP)
 
@@ -85,6 +85,15 @@ course: setup
 # results/<profile>.md: the run times and metrics of `make course PROFILE=...` (the tables the prose cites)
 results: setup
 	env $(RUN_ENV) $(PYTHON) -m labkit results --profile $(or $(PROFILE),cpu)
+
+# the instructor's page of a run: runs/<profile>/report.html (after `make course PROFILE=...`)
+report: setup
+	env $(RUN_ENV) $(PYTHON) -m labkit report --profile $(or $(PROFILE),quick)
+
+# headless Chromium (Debian's package) for tests/test_report.py's rendering test, skipped without it
+browser:
+	command -v chromium >/dev/null || apt-get install -y --no-install-recommends chromium \
+		|| sudo apt-get install -y --no-install-recommends chromium
 
 # nbval --nbval-lax: every cell runs; only cells tagged nbval-check-output are compared digit
 # by digit (deterministic outputs); tests/test_lessons.py checks the recorded model results.

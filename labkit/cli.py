@@ -1,4 +1,4 @@
-"""Command line: ``python -m labkit world|course|notebooks|results`` (see README)."""
+"""Command line: ``python -m labkit world|course|notebooks|results|report`` (see README)."""
 
 from __future__ import annotations
 
@@ -55,6 +55,19 @@ def _results(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    start = time.perf_counter()
+    try:
+        out = write_report(args.profile)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {relative(out)} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -93,5 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("results", help="write results/<profile>.md from that profile's course run")
     r.add_argument("--profile", default="cpu", choices=sorted(PROFILES))
     r.set_defaults(func=_results)
+    h = sub.add_parser("report", help="write runs/<profile>/report.html, one page of a course run")
+    h.add_argument("--profile", default="quick", choices=sorted(PROFILES))
+    h.set_defaults(func=_report)
     args = parser.parse_args(argv)
     return args.func(args)
