@@ -70,6 +70,8 @@ ARTIFACTS: dict[str, Artifact] = {
     "embeddings/*": Artifact("04_bert", "embeddings/{name}.parquet",
                              "frozen MiniLM embeddings of products or reviews (05)"),
     "models/*": Artifact("04_bert", "models/{name}", "a fine-tuned model and its tokenizer (save_pretrained folder)"),
+    "predictions/intent": Artifact("03_lstm", "predictions/intent.parquet",
+                                   "purchase probabilities of 03's intent models, validation and test rows (07)"),
     "predictions/*": Artifact("04_bert", "predictions/{name}.parquet", "test-part class probabilities per model (07)"),
     "launch/*": Artifact("05_multimodal_fusion", "launch/{name}",
                          "the launch catalogue (products, truth, images, launch oracle) and its frozen features"),
@@ -129,7 +131,8 @@ class ArtifactStore:
             return notebook
         return next((nb for nb in ds.notebooks if nb[:2] == notebook[:2]), notebook)
 
-    def _run_hint(self, name: str) -> str:
+    def run_hint(self, name: str) -> str:
+        """How to build ``name``: the notebook to run, with this store's profile, seed and dataset."""
         dataset = "" if self.dataset == DEFAULT_DATASET else f" (dataset {self.dataset!r})"
         return f"run notebooks/{self.producer(name)}.ipynb with PROFILE={self.profile!r}, SEED={self.seed}{dataset}"
 
@@ -166,7 +169,7 @@ class ArtifactStore:
         """The path of an artifact that must exist already; FileNotFoundError names the notebook to run."""
         path = self.path(name)
         if not path.exists():
-            raise FileNotFoundError(f"{name} for {self.key} not found ({relative(path)}): {self._run_hint(name)}")
+            raise FileNotFoundError(f"{name} for {self.key} not found ({relative(path)}): {self.run_hint(name)}")
         return path
 
     def ensure(self, name: str, fingerprint: object, build: Callable[[], object], strict: bool = False,
@@ -179,7 +182,7 @@ class ArtifactStore:
         if state == "fresh":
             return self.path(name)
         if strict:
-            raise FileNotFoundError(f"{name} for {self.key}: {state}; {self._run_hint(name)} "
+            raise FileNotFoundError(f"{name} for {self.key}: {state}; {self.run_hint(name)} "
                                     "(or call without strict=True)")
         if verbose:
             print(f"building {self.producer(name).split('_')[0]}'s {name} for {self.key}: {state}")

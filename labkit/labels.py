@@ -64,6 +64,29 @@ def purchase_labels(orders: pd.DataFrame, cutoffs: object, users: pd.DataFrame |
     return pd.concat(frames, ignore_index=True)
 
 
+def revenue_next_days(orders: pd.DataFrame, rows: pd.DataFrame, horizon: int = 7) -> np.ndarray:
+    """Revenue (quantity x unit price) each (cut-off, user) row of ``rows`` ordered on days c+1 .. c+horizon.
+
+    The money behind :func:`purchase_labels`: 07_evaluation's campaign view ranks users by purchase
+    intent and counts the revenue of those it would target. Same window and same order lines, so a
+    row with ``purchase_next_7d`` = 0 has revenue 0.
+    """
+    orders = check_order_lines(orders)
+    require(rows, [S.CUTOFF, S.USER_ID], "rows")
+    if horizon < 1:
+        raise ValueError(f"horizon: expected at least 1 day, got {horizon}")
+    day = orders[S.TIMESTAMP].dt.normalize()
+    lines = pd.DataFrame({S.USER_ID: orders[S.USER_ID].to_numpy(), S.DATE: day.to_numpy(),
+                          "revenue": (orders[S.QUANTITY] * orders[S.UNIT_PRICE]).to_numpy(np.float64)})
+    out = np.zeros(len(rows))
+    cut = pd.to_datetime(rows[S.CUTOFF]).dt.normalize().to_numpy()
+    for c in np.unique(cut):
+        win = lines[(lines[S.DATE] > c) & (lines[S.DATE] <= c + np.timedelta64(horizon, "D"))]
+        per_user = win.groupby(S.USER_ID)["revenue"].sum()
+        at = cut == c
+        out[at] = rows.loc[at, S.USER_ID].map(per_user).fillna(0.0).to_numpy()
+    return out
+
 def demand_labels(orders: pd.DataFrame, origins: object, products: pd.DataFrame | None = None,
                   horizon: int = 14) -> pd.DataFrame:
     """One row per (origin, product, horizon 1..14): units ordered on day origin + horizon.

@@ -92,6 +92,22 @@ def test_purchase_labels_agree_with_orders(tables, split):
         assert set(rows.loc[rows[S.PURCHASE_NEXT_7D] == 1, S.USER_ID]) == buyers & set(rows[S.USER_ID])
 
 
+def test_revenue_next_days_is_the_money_behind_the_label(tables, split):
+    cut = cutoffs(split, "valid")[:2]
+    lab = L.purchase_labels(tables["orders"], cut, tables["users"])
+    revenue = L.revenue_next_days(tables["orders"], lab)
+    assert np.array_equal(revenue > 0, lab[S.PURCHASE_NEXT_7D].to_numpy() == 1)  # same window, same lines
+    o = tables["orders"]
+    window = o[(o[S.TIMESTAMP] >= cut[0] + DAY) & (o[S.TIMESTAMP] < cut[0] + 8 * DAY)]
+    members = lab.loc[lab[S.CUTOFF] == cut[0], S.USER_ID]
+    window = window[window[S.USER_ID].isin(members)]
+    expect = (window[S.QUANTITY] * window[S.UNIT_PRICE]).sum()
+    assert revenue[(lab[S.CUTOFF] == cut[0]).to_numpy()].sum() == pytest.approx(expect, rel=1e-12)
+    with pytest.raises(ValueError, match="horizon"):
+        L.revenue_next_days(tables["orders"], lab, horizon=0)
+    with pytest.raises(ValueError, match="rows"):
+        L.revenue_next_days(tables["orders"], lab.drop(columns=[S.CUTOFF]))
+
 def test_purchase_labels_match_the_truth_oracle(quick_world, tables, split):
     lab = L.purchase_labels(tables["orders"], cutoffs(split, "test"), tables["users"])
     truth = quick_world.truth("truth_user_days", columns=[S.DATE, S.USER_ID, S.P_PURCHASE_NEXT_7D])

@@ -8,18 +8,20 @@ first on-sale day up to the origin, forecasting the next ``HORIZON`` days:
 * ``CrostonOptimized`` and ``TSB`` -- the intermittent-demand methods: Croston smooths the
   size of the non-zero demands and the gaps between them; TSB (Teunter-Syntetos-Babai)
   smooths the size and the *probability* of a sale, so a product that stops selling
-  forecasts down instead of staying flat.
+  forecasts down instead of staying flat;
+* ``SeasonalNaive`` -- the last same weekday repeated, the floor every model must beat
+  (opt-in: ``classical_models(names=...)``; 07_evaluation lists it next to 03's own).
 
 statsforecast's models are called on numpy arrays (``model.forecast(y, h)``), not through
 its pandas front end: the course pins pandas 3, which statsforecast 2.1's metadata does not
 list yet, so it is installed with ``--no-deps`` (``requirements-nodeps.txt``); the models
-themselves are numba code that never touches pandas. Tests: tests/test_forecast.py.
+themselves are numba code that never touches pandas. Tests: tests/test_forecast.py, tests/test_peers.py.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -29,17 +31,27 @@ from .forecast import panel_matrix, row_index
 
 HORIZON = 14
 MIN_HISTORY = 14  # days of history below which a series is forecast by its mean (too short to fit)
+MODELS = ("statsforecast_ets", "statsforecast_croston", "statsforecast_tsb", "statsforecast_seasonal_naive")
+DEFAULT_MODELS = MODELS[:3]
 
 
-def classical_models(season: int = 7) -> dict[str, Callable[[], object]]:
-    """name -> factory of a fresh statsforecast model (import deferred: numba compiles on first use)."""
+def classical_models(season: int = 7, names: Sequence[str] = DEFAULT_MODELS) -> dict[str, Callable[[], object]]:
+    """name -> factory of a fresh statsforecast model (import deferred: numba compiles on first use).
+
+    ``names``: any of :data:`MODELS` (default: AutoETS, Croston and TSB, as 03b uses them).
+    """
+    unknown = [n for n in names if n not in MODELS]
+    if unknown:
+        raise ValueError(f"names: unknown model(s) {unknown}; choose from {list(MODELS)}")
     with warnings.catch_warnings():  # statsforecast imports tqdm.auto, which warns in a notebook without widgets
         warnings.filterwarnings("ignore", message="IProgress not found")
-        from statsforecast.models import TSB, AutoETS, CrostonOptimized
+        from statsforecast.models import TSB, AutoETS, CrostonOptimized, SeasonalNaive
 
-    return {"statsforecast_ets": lambda: AutoETS(season_length=season),
-            "statsforecast_croston": lambda: CrostonOptimized(),
-            "statsforecast_tsb": lambda: TSB(alpha_d=0.1, alpha_p=0.1)}
+    factories = {"statsforecast_ets": lambda: AutoETS(season_length=season),
+                 "statsforecast_croston": lambda: CrostonOptimized(),
+                 "statsforecast_tsb": lambda: TSB(alpha_d=0.1, alpha_p=0.1),
+                 "statsforecast_seasonal_naive": lambda: SeasonalNaive(season_length=season)}
+    return {n: factories[n] for n in names}
 
 
 def classical_forecasts(panel: pd.DataFrame, rows: pd.DataFrame,

@@ -17,7 +17,7 @@ only data up to each row's origin plus the target day's planned calendar and pri
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,7 @@ import pandas as pd
 
 from ... import schema as S
 from ...artifacts import DEFAULT_DATASET, ArtifactStore
+from ...evaluation.backtest import weekly_origins
 from ...evaluation.forecast_metrics import wape
 from ...frames import require as _require
 from ...runtime import default_threads
@@ -192,3 +193,32 @@ def load_forecasts(profile: str, name: str = "demand_test", seed: int = 0, datas
                    root: Path | None = None) -> pd.DataFrame:
     """Read forecasts written by :func:`save_forecasts` (06 and 07 start here); the error names 03 if missing."""
     return pd.read_parquet(ArtifactStore(profile, seed, dataset, root).require(f"forecasts/{name}"))
+
+
+def lightgbm_fitter(config: Mapping[str, object] | None = None, seed: int = 0, threads: int = 1,
+                    valid_origins: int = 4) -> Callable[[pd.DataFrame], LightGBMForecaster]:
+    """``fit(rows)`` for :class:`LightGBMForecaster` with one config (default ``LGBM_CONFIGS[0]``): 07's backtest.
+
+    Early stopping uses the rows of the last ``valid_origins`` origins given; the trees are then
+    refit on all rows given. Fitting rows: those with target days up to the first validation origin.
+    """
+    import lightgbm as lgb
+
+    if valid_origins < 1:
+        raise ValueError(f"valid_origins must be >= 1, got {valid_origins}")
+    cfg = dict(config if config is not None else LGBM_CONFIGS[0])
+
+    def fit(rows: pd.DataFrame) -> LightGBMForecaster:
+        origins = weekly_origins(rows)
+        if len(origins) <= valid_origins:
+            raise ValueError(f"rows: {len(origins)} origins, need more than valid_origins={valid_origins}")
+        first = origins[-valid_origins]
+        train = rows.loc[rows[S.TARGET_DATE] <= first]
+        valid = rows.loc[rows[S.ORIGIN] >= first]
+        model = LightGBMForecaster(configs=[cfg], seed=seed, threads=threads, refit=False)
+        model.fit(train, valid, verbose=False)
+        model.booster = lgb.train(model.params, lgb.Dataset(rows[model.features], rows[S.UNITS].to_numpy()),
+                                  model.rounds)  # refit on every row given, early-stopped round count
+        return model
+
+    return fit
