@@ -9,11 +9,13 @@ user's hidden state on that day), the best score any model could reach.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ... import schema as S
+from ...artifacts import ArtifactStore
 from ...features.build import load_features
 from ...oracles import intent_state_oracle
 from ...profiles import get_profile
@@ -132,3 +134,36 @@ def load_intent(profile: object = None, seed: int = 0, oracle: bool = True) -> I
     n_products = max(get_profile(profile).n_products, int(seqs["product"].max()))  # codes 1..n, 0 = padding
     return IntentData(labels=labels, X=uf[features].to_numpy(np.float32), features=features,
                       seqs={k: seqs[k] for k in SEQ_FIELDS}, n_products=n_products)
+
+
+def save_intent_scores(data: IntentData, probs: dict[str, dict[str, np.ndarray]], profile: str, seed: int = 0,
+                       parts: tuple[str, ...] = ("valid", "test")) -> Path:
+    """03_lstm's hand-off to 07: the artifact ``predictions/intent``, one row per (cut-off, user) of ``parts``.
+
+    ``probs[model][part]`` holds the model's purchase probabilities for that part's rows (in
+    ``data.part(part)`` order); columns: cutoff, user_id, part, purchase_next_7d, then one per model.
+    """
+    rows = data.labels[data.labels[S.PART].isin(parts)]
+    out = rows[[S.CUTOFF, S.USER_ID, S.PART, S.PURCHASE_NEXT_7D]].reset_index(drop=True)
+    for model, by_part in probs.items():
+        col = np.full(len(out), np.nan)
+        for part in parts:
+            if part not in by_part:
+                raise ValueError(f"probs[{model!r}]: missing part {part!r}; expected {list(parts)}")
+            at = (out[S.PART] == part).to_numpy()
+            p = np.asarray(by_part[part], dtype=np.float64)
+            if p.shape != (int(at.sum()),) or not np.isfinite(p).all():
+                raise ValueError(f"probs[{model!r}][{part!r}]: expected {int(at.sum())} finite probabilities, "
+                                 f"got shape {p.shape}")
+            col[at] = p
+        out[model] = col
+    store = ArtifactStore(str(profile), seed)
+    path = store.path("predictions/intent")
+    out.to_parquet(path, index=False)
+    store.record("predictions/intent", {"rows": len(out), "models": sorted(probs)})
+    return path
+
+
+def load_intent_scores(profile: str, seed: int = 0) -> pd.DataFrame:
+    """The frame :func:`save_intent_scores` wrote (07 starts here); the error names 03 if it is missing."""
+    return pd.read_parquet(ArtifactStore(str(profile), seed).require("predictions/intent"))
