@@ -22,11 +22,13 @@ from .datasets.source import companion_notebooks
 from .paths import relative, repo_root, runs_dir
 from .profiles import get_profile
 from .recording import load_metrics
-from .results import PROFILE_FIELDS, _commit, _cpu_model, notebook_times
+from .results import PROFILE_FIELDS, commit_id, cpu_model, notebook_times
 
 LIBRARIES = ("numpy", "pandas", "scikit-learn", "lightgbm", "torch", "transformers", "sentence-transformers",
              "stable-baselines3", "statsforecast", "papermill")
 MAX_FIGURES = 3  # per notebook: the first figures, enough to recognise the run
+LEADERBOARDS = "leaderboards.csv"  # written by 07_evaluation into the run folder: every task's models with CIs
+BOARD_COLUMNS = ("task", "model", "score", "lo", "hi", "diff", "diff_lo", "diff_hi", "real")
 STYLE = ("body{font-family:sans-serif;max-width:72em;margin:2em auto;color:#222}"
          "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.2em .6em}"
          "td.n{text-align:right;font-family:monospace}.warn{color:#a40}.missing{color:#777}"
@@ -71,6 +73,26 @@ def _figures(nb: dict, limit: int = MAX_FIGURES) -> list[str]:
     return found
 
 
+def leaderboard_section(run: Path) -> str:
+    """07's leaderboards (score, 95 % CI, paired difference to the task's baseline), or a line saying 07 has not run."""
+    path = run / LEADERBOARDS
+    if not path.exists():
+        return (f'<h2>Leaderboards</h2><p class="missing">No {LEADERBOARDS} in {html.escape(relative(run))}: '
+                "07_evaluation has not run with this profile, so the scores below have no intervals.</p>")
+    import pandas as pd
+
+    board = pd.read_csv(path)
+    missing = [c for c in BOARD_COLUMNS if c not in board.columns]
+    if missing:
+        raise ValueError(f"{relative(path)}: missing column(s) {missing}; expected {list(BOARD_COLUMNS)} (rerun 07)")
+    rows = [(r.task, r.model, float(r.score), f"{r.lo:.3f} to {r.hi:.3f}",
+             "" if pd.isna(r.diff) else f"{r.diff:+.3f} ({r.diff_lo:+.3f} to {r.diff_hi:+.3f})",
+             "" if pd.isna(r.real) else ("yes" if str(r.real) == "True" else "no")) for r in board.itertuples()]
+    return ("<h2>Leaderboards (07_evaluation)</h2><p>Test scores with 95 % cluster-bootstrap intervals; the "
+            "difference to the task's baseline is paired (the same resampled units for both models).</p>"
+            + _table(rows, ("task", "model", "score", "95% CI", "difference to the baseline (95% CI)", "real")))
+
+
 def report_html(profile: str, root: Path | None = None) -> str:
     """The page (``ValueError`` when ``runs/<profile>/`` holds neither metrics nor executed notebooks)."""
     prof = get_profile(profile)
@@ -84,7 +106,7 @@ def report_html(profile: str, root: Path | None = None) -> str:
     title = f"Course run, profile {prof.name}"
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title><style>{STYLE}</style>"
              f"</head><body><h1>{title}</h1>",
-             f"<p>Commit {html.escape(_commit(base))}, {html.escape(_cpu_model())}, {os.cpu_count()} logical CPUs, "
+             f"<p>Commit {html.escape(commit_id(base))}, {html.escape(cpu_model())}, {os.cpu_count()} logical CPUs, "
              f"<code>OMP_NUM_THREADS={html.escape(os.environ.get('OMP_NUM_THREADS', 'unset'))}</code>; "
              f"page written {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} from {html.escape(relative(run))}.</p>",
              "<h2>Profile</h2>", _table([(k, getattr(prof, k)) for k in PROFILE_FIELDS], ("setting", "value")),
@@ -99,7 +121,8 @@ def report_html(profile: str, root: Path | None = None) -> str:
 
     rows = [status(s) for s in stems]
     total = sum(t["seconds"] for t in times.values()) / 60
-    parts += ["<h2>Run times</h2>", _table(rows + [("all", round(total, 2), "")], ("notebook", "minutes", "status"))]
+    parts += ["<h2>Run times</h2>", _table(rows + [("all", round(total, 2), "")], ("notebook", "minutes", "status")),
+              leaderboard_section(run)]
     for stem in stems:
         keys = sorted(k for k in metrics if k == stem or k.startswith(f"{stem}:") or k.startswith(f"{stem}@"))
         nb = _executed(run, stem)

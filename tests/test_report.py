@@ -56,8 +56,24 @@ def test_the_report_shows_every_notebook_and_names_what_is_missing(run_root):
     assert "07_evaluation" in page  # listed, not silently dropped
     assert "ran with PROFILE=cpu, not quick" in page  # 01's run belongs to another profile
     assert re.search(r"<td>torch</td><td>\d", page)  # library versions
+    assert "07_evaluation has not run with this profile" in page  # no leaderboards: said, not hidden
     out = write_report("quick", run_root)
     assert out == run_root / "runs" / "quick" / "report.html" and out.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_the_report_carries_07s_leaderboards_with_their_intervals(run_root):
+    import pandas as pd
+
+    run = run_root / "runs" / "quick"
+    pd.DataFrame({"task": ["daily demand"] * 2, "model": ["moving_average", "lightgbm"], "score": [0.651, 0.619],
+                  "lo": [0.599, 0.570], "hi": [0.723, 0.681], "diff": [0.0, -0.032], "diff_lo": [0.0, -0.05],
+                  "diff_hi": [0.0, -0.012], "real": [False, True]}).to_csv(run / "leaderboards.csv", index=False)
+    page = report_html("quick", run_root)
+    assert "<td>lightgbm</td><td class=\"n\">0.6190</td><td>0.570 to 0.681</td><td>-0.032 (-0.050 to -0.012)</td>" \
+           "<td>yes</td>" in page
+    pd.DataFrame({"task": ["x"], "score": [1.0]}).to_csv(run / "leaderboards.csv", index=False)
+    with pytest.raises(ValueError, match=r"leaderboards.csv: missing column\(s\) \['model', 'lo'"):
+        report_html("quick", run_root)
 
 
 def test_a_profile_without_a_run_is_a_clear_error(tmp_path):
