@@ -32,13 +32,19 @@ def test_true_attributions_beat_random(linear):
 
 
 def test_random_attributions_gap_near_zero(linear):
+    """Attributions that are noise: the gap is small, and its 95 % interval covers 0 for most noise draws."""
     X, logit, A, mean, users = linear
-    noise = np.random.default_rng(1).normal(size=A.shape)
-    res = F.deletion_test(noise, F.replace_features(X, mean), logit, ks=1, seed=0)
-    summ = F.deletion_summary(res, units=users, n_boot=300)
     true = F.deletion_summary(F.deletion_test(A, F.replace_features(X, mean), logit, ks=1), units=users)
-    assert abs(summ["gap"].iloc[0]) < 0.2 * true["gap"].iloc[0]
-    assert summ["gap_low"].iloc[0] < 0 < summ["gap_high"].iloc[0]
+    gaps, covered = [], []
+    for s in range(101, 121):  # seeds apart from the fixture's, whose stream would reproduce X
+        noise = np.random.default_rng(s).normal(size=A.shape)
+        summ = F.deletion_summary(F.deletion_test(noise, F.replace_features(X, mean), logit, ks=1, seed=0),
+                                  units=users, n_boot=200)
+        gaps.append(summ["gap"].iloc[0])
+        covered.append(summ["gap_low"].iloc[0] < 0 < summ["gap_high"].iloc[0])
+    assert abs(np.mean(gaps)) < 0.05 * true["gap"].iloc[0]
+    assert max(map(abs, gaps)) < 0.2 * true["gap"].iloc[0]
+    assert np.mean(covered) >= 0.8  # a 95 % interval; 20 draws
 
 
 def test_deterministic_and_nested_random_choice():

@@ -95,3 +95,53 @@ def test_fast_metrics_equal_sklearn():
     probs = rng.dirichlet(np.ones(3), 400)
     assert U.macro_f1(y3, probs, w) == pytest.approx(
         skm.f1_score(y3, probs.argmax(1), average="macro", sample_weight=w), abs=1e-12)
+
+
+def _two_scores(n: int = 3000, seed: int = 7):  # not the bootstrap's seed: the same stream would tie them
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.3).astype(int)
+    signal = y + rng.normal(0, 1.0, n)
+    return y, signal + rng.normal(0, 0.5, n), signal + rng.normal(0, 1.5, n)
+
+
+def test_delong_placements_give_the_auc_and_a_hand_worked_pair():
+    from sklearn.metrics import roc_auc_score
+
+    y, a, b = _two_scores()
+    v10, v01 = U._placements(y, np.round(a, 1))  # rounded: ties count one half
+    assert v10.mean() == pytest.approx(roc_auc_score(y, np.round(a, 1)), abs=1e-12)
+    assert v01.mean() == pytest.approx(v10.mean(), abs=1e-12)
+    # positives 0.9, 0.5 against negatives 0.5, 0.1: pairs 1, 1, 1/2, 1 -> AUC 7/8; b ranks every pair wrong
+    t = U.delong([1, 1, 0, 0], [0.9, 0.5, 0.5, 0.1], [0.1, 0.2, 0.3, 0.4])
+    assert t["diff"] == pytest.approx(0.875 - 0.0)
+
+
+def test_delong_agrees_with_the_row_bootstrap_on_independent_rows():
+    y, a, b = _two_scores()
+    t = U.delong(y, a, b)
+    boot = U.paired_bootstrap(U.roc_auc, y, a, b, np.arange(len(y)), n=1000, seed=0)
+    assert t["diff"] == pytest.approx(boot["diff"], abs=1e-12)
+    width_delong, width_boot = t["hi"] - t["lo"], boot["diff_hi"] - boot["diff_lo"]
+    assert width_boot == pytest.approx(width_delong, rel=0.15)
+    assert t["lo"] > 0 and t["p"] < 1e-6  # the less noisy score ranks better
+    same = U.delong(y, a, a)
+    assert same["diff"] == 0 and same["p"] == 1.0
+
+
+def test_delong_is_too_narrow_when_rows_share_a_unit():
+    rng = np.random.default_rng(1)
+    units = np.repeat(np.arange(100), 30)
+    shift = rng.normal(0, 1, 100)[units]  # a unit's rows move together, in both models' errors
+    y = (rng.random(len(units)) < 0.3).astype(int)
+    a = y + shift + rng.normal(0, 0.3, len(units))
+    b = y + shift * rng.uniform(0, 2, 100)[units] + rng.normal(0, 0.3, len(units))
+    t = U.delong(y, a, b)
+    boot = U.paired_bootstrap(U.roc_auc, y, a, b, units, n=500, seed=0)
+    assert boot["diff_hi"] - boot["diff_lo"] > 1.5 * (t["hi"] - t["lo"])
+
+
+def test_delong_bad_input():
+    with pytest.raises(ValueError, match="binary labels"):
+        U.delong([1, 1, 1], [0.1, 0.2, 0.3], [0.3, 0.2, 0.1])
+    with pytest.raises(ValueError, match="expected 3 rows"):
+        U.delong([1, 0, 1], [0.1, 0.2], [0.3, 0.2, 0.1])

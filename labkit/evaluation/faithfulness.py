@@ -25,6 +25,8 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from .uncertainty import unit_weights
+
 __all__ = ["TextExplanation", "deletion_summary", "deletion_test", "lime_text", "replace_features",
            "shap_values_lgbm", "text_deletion_inputs"]
 
@@ -98,17 +100,14 @@ def deletion_summary(result: pd.DataFrame, units: Sequence[object] | None = None
     u = np.arange(n) if units is None else np.asarray(units)
     if u.shape != (n,):
         raise ValueError(f"units: expected one unit per row ({n}), got shape {u.shape}")
-    codes = pd.factorize(u)[0]
-    n_units = int(codes.max()) + 1
-    idx = np.random.default_rng(seed).integers(0, n_units, size=(n_boot, n_units))
     rows = []
     for k, g in result.groupby("k", sort=True):
-        c = codes[g["row"].to_numpy()]
+        r = g["row"].to_numpy()
         gap = (g["drop_top"] - g["drop_random"]).to_numpy()
-        sums, counts = np.bincount(c, gap, n_units), np.bincount(c, minlength=n_units)
-        boot = sums[idx].sum(1) / np.maximum(counts[idx].sum(1), 1)
+        w = unit_weights(u[r], n_boot, seed)  # the cluster bootstrap of 07's leaderboards
+        boot = (w @ gap) / w.sum(axis=1)
         lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
-        rows.append({"k": int(k), "rows": len(g), "units": int(np.unique(c).size),
+        rows.append({"k": int(k), "rows": len(g), "units": int(pd.unique(u[r]).size),
                      "drop_top": g["drop_top"].mean(), "drop_random": g["drop_random"].mean(),
                      "gap": gap.mean(), "gap_low": lo, "gap_high": hi, "top_wins": float((gap > 0).mean())})
     return pd.DataFrame(rows)

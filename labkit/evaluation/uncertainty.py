@@ -12,7 +12,8 @@ sample weights), which keeps 1,000 replicates cheap.
 :func:`bootstrap_ci` gives a percentile interval of one score; :func:`paired_bootstrap` the interval
 of the *difference* between two models scored on the same replicates, which is far narrower than
 comparing two separate intervals (the models share the hard rows); :func:`leaderboard` puts both in
-one table. Tests: tests/test_uncertainty.py.
+one table. :func:`delong` is the classic closed-form test for two ROC-AUCs on the same rows; it takes
+rows as independent, which is what 07 puts next to the cluster bootstrap. Tests: tests/test_uncertainty.py.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from sklearn import metrics as skm
 
 Metric = Callable[[np.ndarray, np.ndarray, np.ndarray], float]
@@ -135,3 +137,35 @@ def leaderboard(metric: Metric, y: object, preds: Mapping[str, object], units: o
             row["real"] = bool(row["diff_lo"] > 0 or row["diff_hi"] < 0)
         rows[m] = row
     return pd.DataFrame(rows).T.infer_objects()
+
+
+def _placements(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """DeLong's structural components: for each positive, the share of negatives it outranks (ties 1/2),
+    and for each negative, the share of positives that outrank it. Their means are the ROC-AUC."""
+    pos, neg = p[y == 1], p[y != 1]
+    ranks_all = stats.rankdata(np.concatenate([pos, neg]))  # midranks: ties count one half
+    v10 = (ranks_all[:len(pos)] - stats.rankdata(pos)) / len(neg)
+    v01 = 1 - (ranks_all[len(pos):] - stats.rankdata(neg)) / len(pos)
+    return v10, v01
+
+
+def delong(y: object, a: object, b: object, level: float = 0.95) -> dict[str, float]:
+    """DeLong's test of ROC-AUC(a) - ROC-AUC(b) on the same rows (DeLong, DeLong & Clarke-Pearson 1988).
+
+    Var(diff) = Var(V10_a - V10_b) / positives + Var(V01_a - V01_b) / negatives, from the placements
+    of :func:`_placements`; returns ``diff``, its normal interval ``lo``, ``hi``, ``z`` and the
+    two-sided ``p``. Every row counts as an independent draw: no units (07_evaluation compares it with
+    :func:`paired_bootstrap`).
+    """
+    y, preds, _ = _check(y, {"a": a, "b": b}, np.zeros(len(np.asarray(y))))
+    if not 0 < level < 1:
+        raise ValueError(f"level: expected a probability in (0, 1), got {level}")
+    if not set(np.unique(y)) <= {0, 1} or len(np.unique(y)) < 2:
+        raise ValueError("y: expected binary labels 0/1 with both classes present")
+    (a10, a01), (b10, b01) = (_placements(y, preds[m]) for m in ("a", "b"))
+    diff = float(a10.mean() - b10.mean())
+    se = float(np.sqrt(np.var(a10 - b10, ddof=1) / len(a10) + np.var(a01 - b01, ddof=1) / len(a01)))
+    half = stats.norm.ppf((1 + level) / 2) * se
+    z = diff / se if se > 0 else (0.0 if diff == 0 else np.inf * np.sign(diff))
+    return {"diff": diff, "lo": diff - half, "hi": diff + half, "z": float(z),
+            "p": float(2 * stats.norm.sf(abs(z)))}

@@ -62,17 +62,19 @@ def _columns(data: IntentData, features: list[str] | None) -> np.ndarray:
     return data.X[:, [data.features.index(f) for f in features]]
 
 
-def fit_logreg(train: IntentData, features: list[str] | None = None, C: float = 1.0):
+def fit_logreg(train: IntentData, features: list[str] | None = None, C: float = 1.0,
+               class_weight: str | dict | None = None):
     """Logistic regression on signed-log, standardized static features (a scikit-learn Pipeline).
 
-    Score with ``model.predict_proba(X)[:, 1]``; ``X`` the same ``features`` columns.
+    Score with ``model.predict_proba(X)[:, 1]``; ``X`` the same ``features`` columns. ``class_weight``
+    (scikit-learn's, e.g. ``"balanced"``) reweights the classes: 07_evaluation's miscalibrated case.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
     model = make_pipeline(FunctionTransformer(lambda X: np.sign(X) * np.log1p(np.abs(X))), StandardScaler(),
-                          LogisticRegression(C=C, max_iter=2000))
+                          LogisticRegression(C=C, max_iter=2000, class_weight=class_weight))
     model.fit(_columns(train, features), train.y)
     model.features_ = features
     return model
