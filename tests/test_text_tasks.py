@@ -246,3 +246,35 @@ def test_token_attribution_plot():
     assert [t.get_text() for t in ax.texts] == ["not", "great", "ly"]
     with pytest.raises(ValueError, match="pairs"):
         plots.token_attributions([])
+
+
+def test_message_intent_standin_matches_04s_artifact(quick_world, monkeypatch):
+    """07's stand-in for 04's message predictions: 04's rows, its file format, probabilities that sum to 1."""
+    from labkit.labels import message_labels
+    from labkit.models.text import embeddings, standin
+    from labkit.profiles import get_profile
+    from labkit.splits import course_split
+
+    def words(texts, *args, **kwargs):  # a cheap stand-in encoder: hashed bag of words
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in t.lower().split():
+                out[i, hash(w) % 64] += 1.0
+        return out
+
+    monkeypatch.setattr(embeddings, "embed", words)
+    prof = get_profile("quick")
+    parts = standin.message_intent_baselines(prof, 0)
+    task = T.subsample(T.message_task(prof, 0), prof.bert_max_texts, prof.bert_eval_texts, 0)
+    labels = message_labels(quick_world.table("messages"), course_split(quick_world.table("calendar")))
+    for p, frame in parts.items():
+        assert frame[S.MESSAGE_ID].tolist() == task.part(p)[S.MESSAGE_ID].tolist()
+        assert frame[S.MESSAGE_ID].isin(labels[S.MESSAGE_ID]).all()
+        assert frame.columns.tolist() == [S.MESSAGE_ID, "label_id"] + [f"{m}:{c}" for m in ("tfidf", "frozen")
+                                                                       for c in S.INTENTS]
+        for m in ("tfidf", "frozen"):
+            probs = frame[[f"{m}:{c}" for c in S.INTENTS]].to_numpy()
+            assert np.allclose(probs.sum(1), 1, atol=1e-5)
+    test = parts["test"]
+    right = test[[f"tfidf:{c}" for c in S.INTENTS]].to_numpy().argmax(1) == test["label_id"].to_numpy()
+    assert right.mean() > 2 / len(S.INTENTS)  # TF-IDF reads the intent well above chance

@@ -19,6 +19,7 @@ HANDOFFS: dict[str, str] = {  # artifact -> the task 07 scores with it
     "predictions/intent": "purchase intent (03)",
     "forecasts/demand_test": "daily demand (03)",
     "predictions/reviews_sentiment_test": "review sentiment (04)",
+    "predictions/messages_intent_test": "support-message intent (04)",
     "predictions/coldstart_test": "cold-start demand (05)",
     "decisions/inventory": "inventory policies (06)",
     "decisions/bandit": "recommendation bandit (06)",

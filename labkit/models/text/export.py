@@ -8,7 +8,7 @@ All of them are artifacts of the store (:mod:`labkit.artifacts`), keyed by profi
   frozen MiniLM: read from the artifact, or computed and saved when it is missing, so
   05 runs on its own.
 * :func:`save_classifier` / :func:`load_saved_classifier` -- ``save_pretrained`` folders, ``models/<name>``.
-* :func:`save_predictions` -- per-model class probabilities on a test part (07's leaderboard).
+* :func:`save_predictions` -- per-model class probabilities on a part (07's leaderboard and calibration).
 
 Frozen (not fine-tuned) embeddings are exported: they need no labels, so they carry no
 information from any part's labels into 05, and 05 can rebuild them without running 04.
@@ -123,10 +123,9 @@ def load_saved_classifier(profile: str, name: str, root: Path | None = None, see
     return load_classifier(str(path), int(AutoConfig.from_pretrained(path).num_labels))
 
 
-def save_predictions(ids: Sequence[int], y: Sequence[int], probs: dict[str, np.ndarray], classes: Sequence[str],
-                     profile: str, name: str, id_col: str = "row_id", root: Path | None = None, seed: int = 0,
-                     dataset: str = DEFAULT_DATASET) -> Path:
-    """The artifact ``predictions/<name>``: id, ``label_id`` and ``<model>:<class>`` probabilities."""
+def prediction_frame(ids: Sequence[int], y: Sequence[int], probs: dict[str, np.ndarray], classes: Sequence[str],
+                     id_col: str = "row_id") -> pd.DataFrame:
+    """id, ``label_id`` and one ``<model>:<class>`` probability column per model and class (07 reads it)."""
     out = pd.DataFrame({id_col: np.asarray(ids), "label_id": np.asarray(y, dtype=np.int64)})
     for model, p in probs.items():
         p = np.asarray(p, dtype=np.float32)
@@ -134,6 +133,14 @@ def save_predictions(ids: Sequence[int], y: Sequence[int], probs: dict[str, np.n
             raise ValueError(f"probs[{model!r}]: expected shape {(len(out), len(classes))}, got {p.shape}")
         for k, c in enumerate(classes):
             out[f"{model}:{c}"] = p[:, k]
+    return out
+
+
+def save_predictions(ids: Sequence[int], y: Sequence[int], probs: dict[str, np.ndarray], classes: Sequence[str],
+                     profile: str, name: str, id_col: str = "row_id", root: Path | None = None, seed: int = 0,
+                     dataset: str = DEFAULT_DATASET) -> Path:
+    """The artifact ``predictions/<name>``: :func:`prediction_frame` of a part's rows."""
+    out = prediction_frame(ids, y, probs, classes, id_col)
     store = ArtifactStore(profile, seed, dataset, root)
     path = store.path(f"predictions/{name}")
     out.to_parquet(path, index=False)
