@@ -45,7 +45,9 @@ TOLERANCES: list[tuple[str, str, float]] = [  # (family, pattern, tolerance)  # 
     ("counting baselines", r"^next_product_recall5_(markov|popularity)$", 1e-9),  # counts, no float sums
     ("ROC-AUC", r"_auc", 0.005),  # 0.0004 (generic); 0.001 between two CPUs (issue #13)
     ("macro-F1 and F1", r"f1", 0.03),  # 0.0111 (generic: frozen embeddings); 0.017 between two CPUs (#13)
+    ("calibration of 04's text models", r"^text_(ece|overconfidence)_", 0.03),  # 07: 04's MiniLM (its F1 moves 0.03)
     ("calibration error", r"_ece_", 0.01),  # 0
+    ("calibration slope", r"_calibration_slope_", 0.1),  # 07: 05's early fusion (R^2 moves 0.03)
     ("WAPE", r"_wape_", 0.01),  # 0 (a flip of LightGBM's chosen config would move it ~0.005)
     ("MASE", r"_mase_", 0.02),  # 0
     ("recall@5 and MRR", r"_recall5_|_mrr_", 0.01),  # 0.004 between 1 and 2 threads (2026-12-05)
@@ -75,6 +77,7 @@ TOLERANCES: list[tuple[str, str, float]] = [  # (family, pattern, tolerance)  # 
     ("faithfulness: SHAP and LIME", r"^(shap|lime)_faithfulness_gap$", 0.05),
     ("faithfulness: integrated gradients", r"^ig_faithfulness_gap_", 0.08),
     ("drift monitor", r"^drift_detected_", 0.2),  # one festival week of 6 is 0.167
+    ("message routing", r"^message_", 0.05),  # 07: TF-IDF and frozen MiniLM on quick, 04's fine-tuned MiniLM on gpu
 ]
 
 
@@ -305,8 +308,25 @@ def test_07_evaluation(recorded):
     # (0.016); 03's LSTM needs little (0.018 -> 0.016 after temperature scaling)
     assert m["intent_ece_before_calibration"] > 0.15 > 0.05 > m["intent_ece_after_calibration"]
     assert m["intent_ece_lstm_after_calibration"] < m["intent_ece_lstm_before_calibration"] + 0.005 < 0.05
+    # DeLong's interval for an AUC difference treats rows as independent; a user's weeks nearly are, so it agrees
+    # with the cluster bootstrap here (quick: the bootstrap's interval is 1.01x DeLong's for the ensemble)
+    assert 0.8 < m["ci_width_ratio_delong_intent"] < 1.5
+    # Part 2, the text models: all over-confident on reviews, the frozen-embedding regression the most (ECE 0.217 on
+    # quick, fine-tuned 0.077, TF-IDF 0.045); a temperature fitted on validation removes most of it (0.047, 0.059)
+    for name in ("tfidf", "frozen", "finetuned"):
+        assert m[f"text_overconfidence_sentiment_{name}"] > 0, name
+        assert m[f"text_ece_sentiment_{name}_after"] < m[f"text_ece_sentiment_{name}_before"], name
+    assert m["text_ece_sentiment_frozen_before"] > max(m["text_ece_sentiment_finetuned_before"],
+                                                       m["text_ece_sentiment_tfidf_before"])
+    assert m["text_ece_sentiment_frozen_after"] < 0.5 * m["text_ece_sentiment_frozen_before"]
+    # ... and the cold-start regression is calibrated in the large (slope 0.91 for early fusion)
+    assert 0.8 < m["coldstart_calibration_slope_fusion"] < 1.2
     # Part 3: a campaign on the top 10 % by intent reaches several times the revenue of random contact (3.08x)
     assert m["campaign_revenue_lift_top10pct"] > 2.0
+    # support messages are almost always routed right (1.000); the modest TF-IDF sends more on without a person once
+    # calibrated (0.654 -> 1.000 at p >= 0.9)
+    assert m["message_routed_right_share"] > 0.95
+    assert m["message_auto_share_after_calibration"] > m["message_auto_share_before_calibration"] + 0.1
     # Part 4: the peers score on the same rows; the issue's target, 03's best within 5 % WAPE of the best peer
     # (quick: LightGBM 0.619 vs TSB 0.649, AutoETS 0.661, mlforecast 0.660)
     best_peer = min(m[f"demand_wape_{p}"] for p in ("statsforecast_ets", "statsforecast_tsb", "mlforecast_lgbm"))
