@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from labkit import schema as S
-from labkit.evaluation.backtest import known_before, rolling_backtest, weekly_origins
+from labkit.evaluation.backtest import known_before, rolling_backtest, rolling_forecasts, weekly_origins
 from labkit.models.demand.forecast import lightgbm_fitter
 from labkit.evaluation.drift import calibrate_threshold, drift_report, ks, psi, quantile_edges, window_flags
 
@@ -163,3 +163,27 @@ def test_backtest_errors_and_lightgbm_fitter():
     assert pred.shape == (len(big),) and np.isfinite(pred).all()
     with pytest.raises(ValueError, match="valid_origins"):
         lightgbm_fitter(valid_origins=20)(big)
+
+
+def test_rolling_forecasts_fit_on_the_past_only_and_keep_every_row():
+    rows = _demand_rows()
+    _Recorder.fits = []
+    out = rolling_forecasts(rows, _Recorder, min_history=3)
+    origins = weekly_origins(rows)
+    kept = [o for o in origins if known_before(rows, o)[S.ORIGIN].nunique() >= 3]
+    assert kept and kept[0] > origins[0]
+    assert out[S.ORIGIN].drop_duplicates().tolist() == kept
+    assert len(out) == (rows[S.ORIGIN].isin(kept)).sum()  # every row of every kept origin, once
+    assert len(_Recorder.fits) == len(kept)  # refitted at every origin
+    for origin, fitted in zip(kept, _Recorder.fits):
+        assert fitted[S.TARGET_DATE].max() < origin
+        np.testing.assert_allclose(out.loc[out[S.ORIGIN] == origin, "forecast"], fitted[S.UNITS].mean())
+    _Recorder.fits = []
+    rolling_forecasts(rows, _Recorder, refit_every=3, min_history=3)
+    assert len(_Recorder.fits) == -(-len(kept) // 3)  # refitted every third origin
+    with pytest.raises(ValueError, match="refit_every"):
+        rolling_forecasts(rows, _Recorder, refit_every=0)
+    with pytest.raises(ValueError, match="min_history"):
+        rolling_forecasts(rows, _Recorder, min_history=50)
+    with pytest.raises(ValueError, match="rows: missing column"):
+        rolling_forecasts(rows.drop(columns=S.HORIZON), _Recorder)

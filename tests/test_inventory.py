@@ -193,3 +193,85 @@ def test_bootstrapped_years_keep_whole_weeks_and_a_forecast_from_the_past_only()
     for bad in (np.zeros(40), np.ones(10), np.full(40, np.nan), np.ones((2, 40))):
         with pytest.raises(ValueError, match="units"):
             bootstrap_years(bad, c, n=2, mean=5.0)
+
+
+def test_a_given_forecast_drives_what_the_shop_sees_never_the_demand():
+    from labkit.rl.policies import error_ratio, forecast_order_up_to, lead_time_sums
+
+    c = InventoryConfig(lost_sales=False, horizon=60)
+    rates = np.tile(np.linspace(2.0, 8.0, 60), (3, 1))
+    low = 0.5 * rates  # a forecast that runs 50 % low
+    demand = draw_demand(rates[[0, 1, 2, 0]], c, 4, seed=2)
+    told = VecInventory(c, rates, n=4, seed=0, demand=demand[:3], resample=True, forecast=low)
+    truth = VecInventory(c, rates[[0, 1, 2, 0]], n=4, demand=demand)
+    told.reset()
+    np.testing.assert_array_equal(told.forecast, 0.5 * told.rates)
+    np.testing.assert_allclose(observation(told, forecast=True)[:, -1], low[0, :3].sum() / c.max_order, rtol=1e-6)
+    np.testing.assert_array_equal(truth.forecast, truth.rates)  # by default: the truth
+    # the demand is the same; only the order-up-to level follows the forecast, and a low one runs short
+    a, b = run_policy(forecast_order_up_to(), told), run_policy(forecast_order_up_to(), truth)
+    assert a["fill_rate"].mean() < b["fill_rate"].mean()
+    # the multiple learnt from the errors undoes the bias (2x) and adds the Poisson margin at the 0.9 fractile
+    # (2 * (1 + 1.28 / sqrt(m)) for lead-time means m of 6 to 24: 2.5 to 3.0)
+    r = error_ratio(demand, np.vstack([low, low[:1]]), c)
+    assert 2.4 < r < 3.1
+    fixed = VecInventory(c, rates[[0, 1, 2, 0]], n=4, demand=demand, forecast=np.vstack([low, low[:1]]))
+    assert run_policy(forecast_order_up_to(ratio=r), fixed)["fill_rate"].mean() > a["fill_rate"].mean()
+    np.testing.assert_allclose(lead_time_sums(np.arange(6.0)[None], 2), [[3.0, 6.0, 9.0, 12.0]])
+    with pytest.raises(ValueError, match="forecast: expected finite"):
+        VecInventory(c, rates, n=3, resample=True, forecast=np.full((3, 60), np.nan))
+    with pytest.raises(ValueError, match=r"forecast: expected shape \(4, 60\)"):
+        VecInventory(c, rates[[0, 1, 2, 0]], n=4, forecast=low)
+    with pytest.raises(ValueError, match="ratio"):
+        forecast_order_up_to(ratio=-1.0)
+    with pytest.raises(ValueError, match="same"):
+        error_ratio(demand, low, c)
+
+
+def test_03s_forecasts_by_the_day_a_shop_could_have_known_them(quick_world):
+    import pandas as pd
+
+    from labkit import schema as S
+    from labkit.rl.forecasts import daily_forecast, seasonal_demand
+
+    origins = pd.date_range("2023-03-05", periods=3, freq="7D")
+    rows = pd.MultiIndex.from_product([origins, [5, 37], range(1, 15)],
+                                      names=[S.ORIGIN, S.PRODUCT_ID, S.HORIZON]).to_frame(index=False)
+    rows[S.TARGET_DATE] = rows[S.ORIGIN] + pd.to_timedelta(rows[S.HORIZON], unit="D")
+    rows["forecast"] = rows[S.ORIGIN].dt.day + rows[S.HORIZON] / 100  # says which origin and horizon made it
+    daily = daily_forecast(rows, lead_time=2)
+    assert daily.index[0] == origins[0] + pd.Timedelta(days=3)  # the first day known 3 days ahead
+    assert daily.index[-1] == origins[-1] + pd.Timedelta(days=14)
+    made = daily[5].to_numpy()
+    horizon = np.round((made % 1) * 100)
+    assert horizon.min() == 3 and horizon.max() <= 14  # never a forecast made fewer than L + 1 days before
+    day = pd.Timestamp("2023-03-15")  # the origin of 03-12 is 3 days before: it is the latest usable one
+    assert daily.loc[day, 5] == pytest.approx(12 + 3 / 100)
+    assert daily.loc[pd.Timestamp("2023-03-14"), 5] == pytest.approx(5 + 9 / 100)
+    assert daily.attrs["carried"] == 0
+    # an origin left out (02 skips those at its split edges): the days nobody forecast in time keep the day before's
+    gap = daily_forecast(rows[rows[S.ORIGIN] != origins[1]], lead_time=2)
+    late = gap.index[gap.index >= origins[0] + pd.Timedelta(days=15)]
+    missed = late[late < origins[2] + pd.Timedelta(days=3)]
+    assert len(missed) == 2 and gap.attrs["carried"] == 2 * 2  # 03-20 and 03-21, both products
+    assert (gap.loc[missed, 5] == gap.loc[missed[0] - pd.Timedelta(days=1), 5]).all()
+    with pytest.raises(ValueError, match="lead_time"):
+        daily_forecast(rows, lead_time=-1)
+    with pytest.raises(ValueError, match="no forecast made 20"):
+        daily_forecast(rows, lead_time=19)
+
+    world_days = quick_world.truth("truth_product_days")["date"]
+    dates = pd.date_range("2023-04-01", periods=60, freq="D")
+    ids = np.sort(quick_world.truth("truth_product_days")["product_id"].unique())[:6]
+    flat = pd.DataFrame(3.0, index=dates, columns=ids)
+    demand = seasonal_demand(quick_world, flat, 2, MEAN)
+    assert demand.rates.shape == demand.forecast.shape == (2, 60) and list(demand.dates) == list(dates)
+    np.testing.assert_allclose(demand.rates.mean(1), MEAN, rtol=1e-12)
+    # one factor per product for truth and forecast: the forecast's error is kept, in proportion
+    truth = quick_world.truth("truth_product_days").pivot(index="date", columns="product_id", values="expected_units")
+    for k, pid in enumerate(demand.products):
+        np.testing.assert_allclose(demand.forecast[k] / demand.rates[k], 3.0 / truth.loc[dates, pid].to_numpy(), rtol=1e-9)
+    with pytest.raises(ValueError, match="n_products"):
+        seasonal_demand(quick_world, flat, 7, MEAN)
+    with pytest.raises(ValueError, match="days are not in the world"):
+        seasonal_demand(quick_world, flat.set_axis(dates + pd.Timedelta(days=world_days.nunique()), axis=0), 2, MEAN)

@@ -56,6 +56,32 @@ def known_before(rows: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     return rows.loc[rows[S.TARGET_DATE] < day]
 
 
+def rolling_forecasts(rows: pd.DataFrame, fit: Fitter, refit_every: int = 1, min_history: int = 5) -> pd.DataFrame:
+    """Every origin's rows forecast by a model fitted on the past only (06_reinforcement_learning, Part 6).
+
+    The model is refitted at every ``refit_every``-th origin on the rows whose target day is before it
+    (:func:`known_before`); origins whose past spans fewer than ``min_history`` origins are left out.
+    Returns origin, product_id, horizon, target_date, units and ``forecast``, one row per row forecast.
+    """
+    require(rows, [S.ORIGIN, S.PRODUCT_ID, S.HORIZON, S.TARGET_DATE, S.UNITS], "rows")
+    for name, value in (("refit_every", refit_every), ("min_history", min_history)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name}: expected a positive int, got {value!r}")
+    out, model, fitted = [], None, 0
+    for origin in weekly_origins(rows):
+        train = known_before(rows, origin)
+        if train[S.ORIGIN].nunique() < min_history:
+            continue
+        if model is None or fitted % refit_every == 0:
+            model = fit(train)
+        fitted += 1
+        test = rows.loc[rows[S.ORIGIN] == origin, [S.ORIGIN, S.PRODUCT_ID, S.HORIZON, S.TARGET_DATE, S.UNITS]]
+        out.append(test.assign(forecast=np.asarray(model.predict(rows.loc[test.index]), dtype=np.float64)))
+    if not out:
+        raise ValueError(f"rows: no origin has {min_history} origins of history before it (min_history)")
+    return pd.concat(out, ignore_index=True)
+
+
 def rolling_backtest(rows: pd.DataFrame, fit: Fitter, last: int = 8, origins: Sequence[object] | None = None,
                      frozen_before: object = None, baselines: Mapping[str, Callable[[pd.DataFrame], np.ndarray]]
                      | None = None) -> pd.DataFrame:

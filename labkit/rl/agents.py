@@ -21,9 +21,12 @@ def ppo(config, steps, rates, forecast=False, demand=None, n_envs=64, horizon=12
         gamma=0.99, lam=0.95, clip=0.2, ent_coef=0.01, reward_scale=10.0, seed=0):
     """Train an actor and a critic on ``n_envs`` copies of the problem; returns the actor and a learning curve.
     ``rates``: expected demand a day, or profiles (one drawn per copy and year, with its year of ``demand`` if given);
-    ``forecast``: show the agent the expected demand of the next lead time + 1 days."""
+    ``forecast``: show the agent a forecast of the next lead time + 1 days, True for the truth (a perfect mean
+    forecast) or forecasts shaped like ``rates`` (03's)."""
     torch.manual_seed(seed)
-    env = VecInventory(config, rates, n=n_envs, seed=seed, demand=demand, resample=np.ndim(rates) == 2)
+    given = None if isinstance(forecast, bool) else forecast
+    forecast = given is not None or forecast
+    env = VecInventory(config, rates, n=n_envs, seed=seed, demand=demand, resample=np.ndim(rates) == 2, forecast=given)
     obs = torch.tensor(observation(env, forecast))
     actor, critic = mlp(obs.shape[1], config.max_order + 1), mlp(obs.shape[1], 1)
     params = [*actor.parameters(), *critic.parameters()]

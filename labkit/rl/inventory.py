@@ -21,8 +21,12 @@ numbers, so that every policy meets the same days). :class:`InventoryEnv` wraps 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -51,27 +55,33 @@ class InventoryConfig:
                 raise ValueError(f"InventoryConfig.{name}: expected a finite cost >= 0, got {getattr(self, name)!r}")
 
 
-def daily_rates(rates: np.ndarray | float, config: InventoryConfig, n: int) -> np.ndarray:
+def daily_rates(rates: np.ndarray | float, config: InventoryConfig, n: int, name: str = "rates") -> np.ndarray:
     """Expected demand per copy and day, shape (n, horizon): a number, one day-profile, or one per copy."""
     r = np.asarray(rates, dtype=float)
     if r.ndim == 0:
         r = np.full((n, config.horizon), float(r))
     elif r.ndim == 1:
         if len(r) != config.horizon:
-            raise ValueError(f"rates: expected {config.horizon} days (config.horizon), got {len(r)}")
+            raise ValueError(f"{name}: expected {config.horizon} days (config.horizon), got {len(r)}")
         r = np.broadcast_to(r, (n, config.horizon))
     elif r.shape != (n, config.horizon):
-        raise ValueError(f"rates: expected shape ({n}, {config.horizon}), got {r.shape}")
+        raise ValueError(f"{name}: expected shape ({n}, {config.horizon}), got {r.shape}")
     if not np.all(np.isfinite(r)) or (r < 0).any():
-        raise ValueError("rates: expected finite expected daily demand >= 0")
+        bad = int((~np.isfinite(r)).sum() + (r < 0).sum())
+        raise ValueError(f"{name}: expected finite expected daily demand >= 0, got {bad} NaN, infinite or negative days")
     return np.ascontiguousarray(r)
+
+
+def truth_units(world) -> "pd.DataFrame":
+    """(date x product) expected units a day from the world's truth (season, promotions, festivals, trend)."""
+    t = world.truth("truth_product_days", ["date", "product_id", "expected_units"])
+    return t.pivot(index="date", columns="product_id", values="expected_units")
 
 
 def world_profiles(world, n_products: int, mean: float, days: int) -> tuple[np.ndarray, np.ndarray]:
     """Expected daily units of the world's ``n_products`` best sellers on sale all of the first ``days`` days
     (truth: season, promotions, festivals, trend), each rescaled to average ``mean`` a day: (profiles, product ids)."""
-    t = world.truth("truth_product_days", ["date", "product_id", "expected_units"])
-    units = t.pivot(index="date", columns="product_id", values="expected_units").iloc[:days]
+    units = truth_units(world).iloc[:days]
     if len(units) < days:
         raise ValueError(f"days: the world has {len(units)} days, expected at least {days}")
     alive = units.columns[(units > 0).all().to_numpy()]
@@ -91,10 +101,14 @@ class VecInventory:
     """``n`` copies of the inventory problem, stepped together; costs and sales are counted per copy."""
 
     def __init__(self, config: InventoryConfig, rates: np.ndarray | float, n: int = 64, seed: int = 0,
-                 demand: np.ndarray | None = None, initial_stock: int | None = None, resample: bool = False):
+                 demand: np.ndarray | None = None, initial_stock: int | None = None, resample: bool = False,
+                 forecast: np.ndarray | None = None):
         """``resample=True``: ``rates`` are (m, horizon) demand profiles (and ``demand``, if given, m matching years
         of demand) and every reset gives each copy one of them at random: 06's seasonal problem, where the calendar
-        alone does not say which product a year is, and 06b's years bootstrapped from real sales."""
+        alone does not say which product a year is, and 06b's years bootstrapped from real sales.
+        ``forecast``: the expected demand a day the shop is told (same shape as ``rates``; 06 passes 03's
+        forecasts); by default ``rates`` itself, a perfect mean forecast. It drives :func:`observation` and
+        ``forecast_order_up_to``, never the demand."""
         if n < 1:
             raise ValueError(f"n: expected >= 1 copies, got {n}")
         self.config, self.n = config, n
@@ -106,6 +120,8 @@ class VecInventory:
                 raise ValueError(f"rates: with resample=True expected (profiles, {config.horizon}) days, got {r.shape}")
             self.profiles, rows = daily_rates(r, config, len(r)), len(r)
         self.rates = None if resample else daily_rates(rates, config, n)
+        self.forecasts = None if forecast is None else daily_rates(forecast, config, rows, name="forecast")
+        self.forecast = self.forecasts
         if demand is not None:
             demand = np.asarray(demand)
             if demand.shape != (rows, config.horizon) or not np.issubdtype(demand.dtype, np.integer) or (demand < 0).any():
@@ -124,6 +140,8 @@ class VecInventory:
         if self.profiles is not None:
             pick = self.rng.integers(0, len(self.profiles), self.n)
             self.rates = self.profiles[pick]
+            if self.forecasts is not None:
+                self.forecast = self.forecasts[pick]
             if self.pool is not None:
                 self.fixed_demand = self.pool[pick]
         start = self.initial_stock if self.initial_stock is not None else \
@@ -132,6 +150,8 @@ class VecInventory:
         self.pipeline = np.zeros((self.n, c.lead_time), dtype=np.int64)  # [:, 0] arrives next
         self.day = 0
         self.demand = self.fixed_demand if self.fixed_demand is not None else self.rng.poisson(self.rates)
+        if self.forecasts is None:
+            self.forecast = self.rates
 
     @property
     def position(self) -> np.ndarray:
@@ -190,8 +210,8 @@ def run_policy(policy, env: VecInventory) -> dict[str, np.ndarray]:
 
 def observation(env: VecInventory, forecast: bool = False) -> np.ndarray:
     """What an agent sees (n, features) float32 in [-5, 5], scaled by ``max_order``: stock, each order in
-    transit, the day of the year (sin, cos) and, with ``forecast``, the expected demand over the next
-    lead time + 1 days."""
+    transit, the day of the year (sin, cos) and, with ``forecast``, the forecast of demand over the next
+    lead time + 1 days (``env.forecast``: the truth unless the environment was given a forecast)."""
     c = env.config
     scale = float(c.max_order)
     day = min(env.day, c.horizon - 1)
@@ -199,5 +219,5 @@ def observation(env: VecInventory, forecast: bool = False) -> np.ndarray:
     cols = [np.clip(env.stock / scale, -5, 5)[:, None], env.pipeline / scale,
             np.full((env.n, 1), np.sin(angle)), np.full((env.n, 1), np.cos(angle))]
     if forecast:
-        cols.append(np.clip(env.rates[:, day: day + c.lead_time + 1].sum(1, keepdims=True) / scale, 0, 5))
+        cols.append(np.clip(env.forecast[:, day: day + c.lead_time + 1].sum(1, keepdims=True) / scale, 0, 5))
     return np.hstack(cols).astype(np.float32)

@@ -3,7 +3,8 @@
 - :func:`base_stock_level`: the optimal base-stock level for stationary Poisson demand with
   backorders, the critical fractile ``shortage / (shortage + holding)`` of demand over
   ``lead_time + 1`` days (the newsvendor over the lead time).
-- :func:`forecast_order_up_to`: base-stock whose level follows the demand forecast day by day.
+- :func:`forecast_order_up_to`: base-stock whose level follows the demand forecast day by day;
+  :func:`error_ratio` sizes its safety stock from a forecast's own errors.
 - :func:`tune_base_stock`, :func:`tune_s_S`: the best level(s) on a grid, scored by simulation on
   common random demand (for lost sales and non-stationary demand, where no formula is exact).
 - :func:`solve_lost_sales`: the average-cost optimal policy for stationary lost sales by relative
@@ -35,15 +36,42 @@ def base_stock(level: int | np.ndarray):
     return policy
 
 
-def forecast_order_up_to(fractile: float | None = None):
-    """Order up to the critical fractile of Poisson demand over the next ``lead_time + 1`` days, its mean the
-    forecast: the environment's expected demand (``env.rates``, what a perfect mean forecast knows)."""
+def forecast_order_up_to(fractile: float | None = None, ratio: float | None = None):
+    """Order up to a quantile of demand over the next ``lead_time + 1`` days, given the forecast ``m`` of it
+    (``env.forecast``: the truth, a perfect mean forecast, unless the environment was given one, e.g. 03's).
+
+    By default the critical fractile of Poisson(``m``) demand, right when ``m`` is the true mean; with
+    ``ratio``, ``ratio * m``, a quantile learnt from the forecast's own errors (:func:`error_ratio`)."""
+    if ratio is not None and (not np.isfinite(ratio) or ratio <= 0):
+        raise ValueError(f"ratio: expected a finite multiple of the forecast > 0, got {ratio!r}")
+
     def policy(env: VecInventory) -> np.ndarray:
         c = env.config
         q = c.shortage / (c.shortage + c.holding) if fractile is None else fractile
-        mean = env.rates[:, env.day: env.day + c.lead_time + 1].sum(1)
-        return np.clip(stats.poisson.ppf(q, mean).astype(np.int64) - env.position, 0, c.max_order)
+        mean = env.forecast[:, env.day: env.day + c.lead_time + 1].sum(1)
+        level = stats.poisson.ppf(q, mean) if ratio is None else np.ceil(ratio * mean)
+        return np.clip(level.astype(np.int64) - env.position, 0, c.max_order)
     return policy
+
+
+def lead_time_sums(daily: np.ndarray, lead_time: int) -> np.ndarray:
+    """Sums over every window of ``lead_time + 1`` days, (copies, days - lead_time)."""
+    c = np.cumsum(np.pad(np.asarray(daily, dtype=float), ((0, 0), (1, 0))), axis=1)
+    return c[:, lead_time + 1:] - c[:, : -(lead_time + 1)]
+
+
+def error_ratio(demand: np.ndarray, forecast: np.ndarray, config: InventoryConfig, fractile: float | None = None) -> float:
+    """The ``fractile`` quantile (default: the critical fractile) of actual over forecast demand in the next
+    ``lead_time + 1`` days, across copies and days: the order-up-to multiple of a forecast that errs
+    (a split-conformal quantile when ``demand`` are years the policy is not scored on)."""
+    demand, forecast = np.asarray(demand, dtype=float), np.asarray(forecast, dtype=float)
+    if demand.shape != forecast.shape or demand.ndim != 2:
+        raise ValueError(f"demand and forecast: expected the same (copies, days) shape, got {demand.shape} and {forecast.shape}")
+    q = config.shortage / (config.shortage + config.holding) if fractile is None else fractile
+    m = lead_time_sums(forecast, config.lead_time)
+    if not np.all(np.isfinite(m)) or (m <= 0).any():
+        raise ValueError("forecast: expected finite forecasts with every lead-time sum > 0")
+    return float(np.quantile(lead_time_sums(demand, config.lead_time) / m, q))
 
 
 def s_S(s: int, S: int):
