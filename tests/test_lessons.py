@@ -55,6 +55,11 @@ TOLERANCES: list[tuple[str, str, float]] = [  # (family, pattern, tolerance)  # 
     ("text augmentation gains", r"^augment_", 0.005),  # 05 Part 7: TF-IDF + ridge, paired over the same subsets
     ("R^2", r"_r2_", 0.03),  # 05: ridge on frozen features, a small gated network
     ("probe accuracy", r"_probe_", 0.03),  # 05: logistic probes on frozen features
+    # 06 Part 6: 03's LightGBM refitted on one thread (identical under AVX2 kernels and one thread); another CPU's
+    # float sums could move a forecast, and with it an order-up-to level, by a unit
+    ("inventory, on 03's forecast", r"^inv_cost_orderupto(_naive)?_seasonal$", 0.1),
+    ("inventory, on 03's forecast: fill rate", r"^inv_fill_rate_orderupto(_naive)?_seasonal$", 0.01),
+    ("03's forecast in 06", r"^inv_forecast_|^inv_error_ratio_", 0.01),
     # 06: the baselines are integer arithmetic on the same seeded demand
     ("inventory baselines", r"^inv_(cost|fill_rate)_(basestock\w*|ss|dp|orderupto)_\w+$|^inv_base_stock_level$", 1e-9),
     # 06: PPO's trajectory moves with the thread count and torch's kernels (AVX2: identical)
@@ -64,6 +69,8 @@ TOLERANCES: list[tuple[str, str, float]] = [  # (family, pattern, tolerance)  # 
     ("inventory, DQN: fill rate", r"^inv_fill_rate_dqn_", 0.05),
     # (PPO, backorders: 7.547 on an AMD EPYC, 7.730 on an Intel Xeon (both AVX-512), 7.571 there with AVX2 kernels;
     # seasonal on the Xeon: 7.396, AVX2 kernels 7.553, torch's default kernels 7.664, one thread 7.465)
+    # PPO on 03's forecast (Part 6, 2026-12-07): 13.500 on the Xeon, 13.420 with AVX2 kernels, 13.102 on one thread
+    ("inventory, PPO on 03's forecast: cost", r"^inv_cost_ppo_seasonal$", 0.8),
     ("inventory, learnt policies: cost", r"^inv_cost_(ppo|ppo_same_steps|sb3_ppo)_", 0.4),  # 0.268 (seasonal, default)
     ("inventory, learnt policies: fill rate", r"^inv_fill_rate_(ppo|ppo_same_steps|sb3_ppo)_", 0.02),  # 0.008
     # 06: steps per second are the machine's, not the lesson's: only their ordering is asserted (test_06_...)
@@ -286,13 +293,20 @@ def test_06_inventory_policies(recorded):
     assert c["sb3_ppo_backorder"] < c["ppo_same_steps_backorder"]
     assert c["ppo_backorder"] < c["sb3_ppo_backorder"] - 5
     assert m["rl_steps_per_s_own"] > 3 * m["rl_steps_per_s_sb3"]
-    # Part 6, the world's seasons and promotions: following the forecast halves the cost of a level fixed for the
-    # year (quick: 7.07 vs 15.18), and PPO given the forecast gets within 10 % of the order-up-to rule (7.47, +5.6 %;
-    # +7.5 % with seed 1) and far below the static level
-    assert c["orderupto_seasonal"] < 0.7 * c["basestock_seasonal"]
-    assert c["ppo_seasonal"] < 0.7 * c["basestock_seasonal"]
+    # Part 6, the world's seasons and promotions, ordered on 03's LightGBM refitted weekly (quick, 2026-12-07):
+    # a perfect forecast halves the cost of a level fixed for the episode (7.07 vs 15.48); 03's forecast runs low on
+    # these best sellers (-13 % against the units sold, -2 % on the others), so ordering up to it as if it were the
+    # truth costs more than the fixed level (17.52); sized by its errors it beats the level (13.81), and PPO given it
+    # ends within 10 % of that rule (13.50) and below the level
+    assert c["orderupto_truth_seasonal"] < 0.7 * c["basestock_seasonal"]
+    assert m["inv_forecast_bias_seasonal"] < 0 and m["inv_forecast_bias_sold_seasonal"] < m["inv_forecast_bias_sold_others"]
+    assert c["orderupto_naive_seasonal"] > c["basestock_seasonal"]
+    assert c["orderupto_seasonal"] < c["basestock_seasonal"] < c["orderupto_naive_seasonal"]
+    assert m["inv_error_ratio_seasonal"] > 1
+    assert c["ppo_seasonal"] < c["basestock_seasonal"]
     assert c["ppo_seasonal"] < 1.10 * c["orderupto_seasonal"]
-    assert m["inv_fill_rate_ppo_seasonal"] > 0.9
+    assert c["orderupto_truth_seasonal"] < min(c["orderupto_seasonal"], c["ppo_seasonal"])
+    assert m["inv_fill_rate_ppo_seasonal"] > 0.85
 
 
 def test_06_recommendation_bandit(recorded):
