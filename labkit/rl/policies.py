@@ -21,12 +21,16 @@ from scipy import stats
 from .inventory import InventoryConfig, VecInventory, run_policy
 
 
+def critical_fractile(config: InventoryConfig) -> float:
+    """``shortage / (shortage + holding)``: the share of lead-time demand a level should cover (the newsvendor)."""
+    return config.shortage / (config.shortage + config.holding)
+
+
 def base_stock_level(mean_daily: float, config: InventoryConfig) -> int:
     """Optimal order-up-to level under backorders: the critical fractile of Poisson((L + 1) * mean) demand."""
     if not np.isfinite(mean_daily) or mean_daily <= 0:
         raise ValueError(f"mean_daily: expected expected demand > 0, got {mean_daily!r}")
-    fractile = config.shortage / (config.shortage + config.holding)
-    return int(stats.poisson.ppf(fractile, (config.lead_time + 1) * mean_daily))
+    return int(stats.poisson.ppf(critical_fractile(config), (config.lead_time + 1) * mean_daily))
 
 
 def base_stock(level: int | np.ndarray):
@@ -47,7 +51,7 @@ def forecast_order_up_to(fractile: float | None = None, ratio: float | None = No
 
     def policy(env: VecInventory) -> np.ndarray:
         c = env.config
-        q = c.shortage / (c.shortage + c.holding) if fractile is None else fractile
+        q = critical_fractile(c) if fractile is None else fractile
         mean = env.forecast[:, env.day: env.day + c.lead_time + 1].sum(1)
         level = stats.poisson.ppf(q, mean) if ratio is None else np.ceil(ratio * mean)
         return np.clip(level.astype(np.int64) - env.position, 0, c.max_order)
@@ -67,7 +71,7 @@ def error_ratio(demand: np.ndarray, forecast: np.ndarray, config: InventoryConfi
     demand, forecast = np.asarray(demand, dtype=float), np.asarray(forecast, dtype=float)
     if demand.shape != forecast.shape or demand.ndim != 2:
         raise ValueError(f"demand and forecast: expected the same (copies, days) shape, got {demand.shape} and {forecast.shape}")
-    q = config.shortage / (config.shortage + config.holding) if fractile is None else fractile
+    q = critical_fractile(config) if fractile is None else fractile
     m = lead_time_sums(forecast, config.lead_time)
     if not np.all(np.isfinite(m)) or (m <= 0).any():
         raise ValueError("forecast: expected finite forecasts with every lead-time sum > 0")
